@@ -1,0 +1,1 @@
+//! A local executor for the Amazon States Language.

@@ -1,0 +1,42 @@
+//! `crosspost`: the local mode of crosspost.
+//!
+//! Each subcommand lives in its own module with its own `Args` and `main`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod asl_cmd;
+mod render;
+mod run;
+mod serve;
+
+/// Syndicate Sanity posts to Dev.to, Hashnode, Medium and OpenSearch — locally or on AWS.
+#[derive(Parser)]
+#[command(name = "crosspost", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the pipeline on one post (a Sanity webhook body or document); dry-run by default.
+    Run(run::Args),
+    /// Accept signed Sanity webhooks on POST /webhook and run the pipeline for each.
+    Serve(serve::Args),
+    /// Render Portable Text to HTML, Markdown, plain text or a platform profile.
+    Render(render::Args),
+    /// Run, validate or draw Amazon States Language state machines locally.
+    Asl(asl_cmd::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(args) => run::main(args),
+        Command::Serve(args) => serve::main(args),
+        Command::Render(args) => render::main(args),
+        Command::Asl(args) => asl_cmd::main(args),
+    }
+}

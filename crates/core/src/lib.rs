@@ -1,0 +1,1 @@
+//! Shared model and services of crosspost.

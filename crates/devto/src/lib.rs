@@ -1,0 +1,1 @@
+//! crosspost devto.
