@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Reference Portable Text renderer: the official JavaScript packages with
+// default options, driven line by line.
+//
+//   node render.mjs --to html|markdown [--bench] [FILE]
+//
+// Reads NDJSON (one Portable Text value per line: an array of blocks or one
+// bare block) from FILE or standard input and writes one JSON string per line,
+// the rendered output for that document, in input order.
+//
+// `--bench` renders the same way but prints, instead of the outputs, one JSON
+// object with the document count and the time spent in the render loop
+// (JSON.parse of each line + render + JSON.stringify of the result), measured
+// after the packages are loaded and the whole input has been read.
+//
+// A line that fails to parse or render yields `{"error": "..."}` on that line
+// so that outputs stay aligned with inputs.
+
+import { readFileSync } from 'node:fs';
+import { toHTML } from '@portabletext/to-html';
+import { portableTextToMarkdown } from '@portabletext/markdown';
+
+function usage(message) {
+  process.stderr.write(`render.mjs: ${message}\nusage: node render.mjs --to html|markdown [--bench] [FILE]\n`);
+  process.exit(2);
+}
+
+let to = null;
+let bench = false;
+let file = null;
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (a === '--to') to = args[++i];
+  else if (a.startsWith('--to=')) to = a.slice(5);
+  else if (a === '--bench') bench = true;
+  else if (a === '-') file = null;
+  else if (a.startsWith('-')) usage(`unknown option ${a}`);
+  else file = a;
+}
+if (to !== 'html' && to !== 'markdown') usage('--to must be html or markdown');
+
+// Output is identical with or without the warning handler; silencing it only
+// keeps standard error quiet for unknown types and marks.
+const htmlOptions = { onMissingComponent: false };
+
+const render =
+  to === 'html'
+    ? (value) => toHTML(value, htmlOptions)
+    : // portableTextToMarkdown only takes an array; to-html wraps a bare block
+      // the same way internally.
+      (value) => portableTextToMarkdown(Array.isArray(value) ? value : [value]);
+
+const text = readFileSync(file ?? 0, 'utf8');
+const lines = text.split('\n');
+if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+
+function renderLine(line) {
+  try {
+    return JSON.stringify(render(JSON.parse(line)));
+  } catch (err) {
+    return JSON.stringify({ error: String(err && err.message ? err.message : err) });
+  }
+}
+
+if (bench) {
+  let bytes = 0;
+  const start = process.hrtime.bigint();
+  for (const line of lines) bytes += renderLine(line).length;
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  process.stdout.write(
+    JSON.stringify({ renderer: `js-${to}`, documents: lines.length, seconds, output_chars: bytes }) + '\n',
+  );
+} else {
+  const out = new Array(lines.length);
+  for (let i = 0; i < lines.length; i++) out[i] = renderLine(lines[i]);
+  process.stdout.write(out.length ? out.join('\n') + '\n' : '');
+}
