@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// Writes the state-heavy Amazon States Language workloads for the executor benchmark.
+//
+//   node benches/asl/gen.mjs OUT_DIR
+//
+// OUT_DIR/map-10k.asl.json + map-10k.input.json
+//   An inline Map over 10,000 items; each iteration runs a Choice, one of three Pass states
+//   that reshape the item with Parameters, a Pass with ResultPath, a second Choice and a
+//   final Pass (6 states per item, 60,000 state transitions), then a summary with an
+//   intrinsic function.
+// OUT_DIR/parallel-50.asl.json + parallel-50.input.json
+//   A Parallel state of 50 branches; each branch runs a Choice, a Pass, and an inline Map
+//   over 200 items with Choice and Pass inside (10,000 iterations in all).
+//
+// State names are unique across the whole machine, as ASL requires. Everything is
+// deterministic: no random data, no timestamps.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const outDir = process.argv[2];
+if (!outDir) {
+  process.stderr.write('usage: node gen.mjs OUT_DIR\n');
+  process.exit(2);
+}
+mkdirSync(outDir, { recursive: true });
+
+const KINDS = ['post', 'draft', 'page', 'note'];
+
+function item(i) {
+  const it = { id: `item-${i}`, title: `Article number ${i}`, score: (i * 37) % 101, kind: KINDS[i % KINDS.length] };
+  if (i % 3 === 0) it.tags = ['rust', 'asl'];
+  return it;
+}
+
+const mapDefinition = {
+  Comment: 'Benchmark: inline Map over 10,000 items with Choice and Pass states inside',
+  StartAt: 'Fan out',
+  States: {
+    'Fan out': {
+      Type: 'Map',
+      ItemsPath: '$.items',
+      MaxConcurrency: 0,
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'Classify',
+        States: {
+          Classify: {
+            Type: 'Choice',
+            Choices: [
+              { Variable: '$.score', NumericGreaterThanEquals: 50, Next: 'High' },
+              {
+                And: [
+                  { Variable: '$.tags', IsPresent: true },
+                  { Variable: '$.kind', StringEquals: 'draft' },
+                ],
+                Next: 'Draft',
+              },
+            ],
+            Default: 'Low',
+          },
+          High: { Type: 'Pass', Parameters: { 'id.$': '$.id', band: 'high', 'title.$': '$.title' }, Next: 'Annotate' },
+          Draft: { Type: 'Pass', Parameters: { 'id.$': '$.id', band: 'draft', 'title.$': '$.title' }, Next: 'Annotate' },
+          Low: { Type: 'Pass', Parameters: { 'id.$': '$.id', band: 'low', 'title.$': '$.title' }, Next: 'Annotate' },
+          Annotate: { Type: 'Pass', Result: { checked: true }, ResultPath: '$.meta', Next: 'Keep?' },
+          'Keep?': {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.band', StringEquals: 'high', Next: 'Keep' }],
+            Default: 'Drop',
+          },
+          Keep: { Type: 'Pass', End: true },
+          Drop: { Type: 'Pass', OutputPath: '$.id', End: true },
+        },
+      },
+      ResultPath: '$.results',
+      Next: 'Summarise',
+    },
+    Summarise: {
+      Type: 'Pass',
+      Parameters: { 'count.$': 'States.ArrayLength($.results)', 'first.$': '$.results[0]', 'last.$': '$.results[9999]' },
+      End: true,
+    },
+  },
+};
+
+const mapInput = { items: Array.from({ length: 10000 }, (_, i) => item(i)) };
+
+function branch(b) {
+  return {
+    StartAt: `Branch ${b}`,
+    States: {
+      [`Branch ${b}`]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.threshold', NumericGreaterThan: b, Next: `Below ${b}` }],
+        Default: `Above ${b}`,
+      },
+      [`Below ${b}`]: { Type: 'Pass', Result: 'below', ResultPath: '$.side', Next: `Items ${b}` },
+      [`Above ${b}`]: { Type: 'Pass', Result: 'above', ResultPath: '$.side', Next: `Items ${b}` },
+      [`Items ${b}`]: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'INLINE' },
+          StartAt: `Check ${b}`,
+          States: {
+            [`Check ${b}`]: {
+              Type: 'Choice',
+              Choices: [{ Variable: '$.score', NumericLessThan: b * 2, Next: `Small ${b}` }],
+              Default: `Large ${b}`,
+            },
+            [`Small ${b}`]: { Type: 'Pass', Parameters: { 'id.$': '$.id', size: 'small' }, End: true },
+            [`Large ${b}`]: { Type: 'Pass', Parameters: { 'id.$': '$.id', size: 'large' }, End: true },
+          },
+        },
+        ResultPath: '$.sized',
+        Next: `Result ${b}`,
+      },
+      [`Result ${b}`]: {
+        Type: 'Pass',
+        Parameters: { branch: b, 'side.$': '$.side', 'count.$': 'States.ArrayLength($.sized)', 'first.$': '$.sized[0]' },
+        End: true,
+      },
+    },
+  };
+}
+
+const parallelDefinition = {
+  Comment: 'Benchmark: Parallel of 50 branches, each with a Choice, Pass states and a Map over 200 items',
+  StartAt: 'Fan out',
+  States: {
+    'Fan out': { Type: 'Parallel', Branches: Array.from({ length: 50 }, (_, b) => branch(b)), End: true },
+  },
+};
+
+const parallelInput = { threshold: 25, items: Array.from({ length: 200 }, (_, i) => item(i)) };
+
+const write = (name, value) => writeFileSync(join(outDir, name), JSON.stringify(value, null, 1) + '\n');
+write('map-10k.asl.json', mapDefinition);
+write('map-10k.input.json', mapInput);
+write('parallel-50.asl.json', parallelDefinition);
+write('parallel-50.input.json', parallelInput);
