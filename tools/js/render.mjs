@@ -2,7 +2,7 @@
 // Reference Portable Text renderer: the official JavaScript packages with
 // default options, driven line by line.
 //
-//   node render.mjs --to html|markdown [--bench] [FILE]
+//   node render.mjs --to html|markdown [--bench [--out OUT]] [FILE]
 //
 // Reads NDJSON (one Portable Text value per line: an array of blocks or one
 // bare block) from FILE or standard input and writes one JSON string per line,
@@ -11,34 +11,39 @@
 // `--bench` renders the same way but prints, instead of the outputs, one JSON
 // object with the document count and the time spent in the render loop
 // (JSON.parse of each line + render + JSON.stringify of the result), measured
-// after the packages are loaded and the whole input has been read.
+// after the packages are loaded and the whole input has been read. With
+// `--out FILE` the outputs collected in that loop are written to FILE
+// afterwards, outside the timed part.
 //
 // A line that fails to parse or render yields `{"error": "..."}` on that line
 // so that outputs stay aligned with inputs.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { toHTML } from '@portabletext/to-html';
 import { portableTextToMarkdown } from '@portabletext/markdown';
 
 function usage(message) {
-  process.stderr.write(`render.mjs: ${message}\nusage: node render.mjs --to html|markdown [--bench] [FILE]\n`);
+  process.stderr.write(`render.mjs: ${message}\nusage: node render.mjs --to html|markdown [--bench [--out OUT]] [FILE]\n`);
   process.exit(2);
 }
 
 let to = null;
 let bench = false;
 let file = null;
+let outFile = null;
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === '--to') to = args[++i];
   else if (a.startsWith('--to=')) to = a.slice(5);
   else if (a === '--bench') bench = true;
+  else if (a === '--out') outFile = args[++i];
   else if (a === '-') file = null;
   else if (a.startsWith('-')) usage(`unknown option ${a}`);
   else file = a;
 }
 if (to !== 'html' && to !== 'markdown') usage('--to must be html or markdown');
+if (outFile !== null && !bench) usage('--out only goes with --bench');
 
 // Output is identical with or without the warning handler; silencing it only
 // keeps standard error quiet for unknown types and marks.
@@ -65,9 +70,14 @@ function renderLine(line) {
 
 if (bench) {
   let bytes = 0;
+  const out = new Array(lines.length);
   const start = process.hrtime.bigint();
-  for (const line of lines) bytes += renderLine(line).length;
+  for (let i = 0; i < lines.length; i++) {
+    out[i] = renderLine(lines[i]);
+    bytes += out[i].length;
+  }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (outFile !== null) writeFileSync(outFile, out.length ? out.join('\n') + '\n' : '');
   process.stdout.write(
     JSON.stringify({ renderer: `js-${to}`, documents: lines.length, seconds, output_chars: bytes }) + '\n',
   );
