@@ -119,7 +119,9 @@ pub struct Article {
 #[serde(untagged)]
 pub enum ArticleRef {
     /// A stored snapshot: `key` in the snapshot store, `sha256` of its bytes (checked on load).
-    Snapshot { snapshot: SnapshotKey },
+    Snapshot {
+        snapshot: SnapshotKey,
+    },
     Inline(Box<Article>),
 }
 

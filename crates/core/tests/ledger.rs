@@ -1,0 +1,104 @@
+//! Ledger and publish-protocol behaviour against the in-memory, local-file and overlay ledgers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::sync::Arc;
+
+use crosspost_core::ledger::{Ledger, LocalLedger, MemoryLedger, OverlayLedger};
+use crosspost_core::Target;
+use support::ledger_cases as cases;
+
+#[tokio::test]
+async fn memory_ledger() {
+    let l = MemoryLedger::new();
+    cases::conditional_writes(&l, "m1").await;
+    cases::publish_lifecycle(&l, "m2").await;
+    cases::claims(&l, "m3").await;
+    cases::concurrent_creates(Arc::new(l), "m4").await;
+}
+
+#[tokio::test]
+async fn local_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = LocalLedger::new(dir.path());
+    cases::conditional_writes(&l, "drafts.l1").await;
+    cases::publish_lifecycle(&l, "l2").await;
+    cases::claims(&l, "l3").await;
+    cases::concurrent_creates(Arc::new(l.clone()), "l4").await;
+    // One plain JSON file per entry, no temporary or lock files left behind.
+    let files: Vec<String> = walk(dir.path());
+    assert!(files.contains(&"devto/l2.json".to_string()), "{files:?}");
+    assert!(files.contains(&"hashnode/l4.json".to_string()), "{files:?}");
+    assert!(
+        files
+            .iter()
+            .all(|f| f.ends_with(".json") && !f.contains("/.")),
+        "{files:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn local_ledger_concurrent_creates_across_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    // Separate instances on the same folder behave like separate processes.
+    for round in 0..5 {
+        let id = format!("race-{round}");
+        let mut tasks = Vec::new();
+        for i in 0..6 {
+            let l = LocalLedger::new(dir.path());
+            let a = cases::article(&id, &format!("r{i}"), "2026-03-01T09:00:00Z");
+            tasks.push(tokio::spawn(async move {
+                crosspost_core::publish::begin_publish(&l, Target::Devto, &a, "h", cases::t0())
+                    .await
+            }));
+        }
+        let mut wins = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => wins += 1,
+                Err(e) => assert_eq!(e.name(), "Conflict"),
+            }
+        }
+        assert_eq!(wins, 1, "round {round}");
+    }
+}
+
+#[tokio::test]
+async fn overlay_reads_base_and_keeps_writes_to_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = LocalLedger::new(dir.path());
+    cases::publish_lifecycle(&base, "shared").await;
+    let before = base.get("shared", Target::Devto).await.unwrap();
+
+    let overlay = OverlayLedger::new(Arc::new(base.clone()));
+    cases::conditional_writes(&overlay, "o1").await;
+    cases::publish_lifecycle(&overlay, "o2").await;
+    // The overlay sees the base's entry ...
+    assert_eq!(overlay.get("shared", Target::Devto).await.unwrap(), before);
+    // ... and its own writes never reach the base.
+    assert_eq!(base.get("o2", Target::Devto).await.unwrap(), None);
+    assert!(!overlay.writes().is_empty());
+}
+
+fn walk(root: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(
+                    p.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    out.sort();
+    out
+}
