@@ -136,6 +136,10 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
+
+    pub fn pick_str(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len())]
+    }
 }
 
 const WORDS: &[&str] = &[
@@ -327,7 +331,7 @@ impl Generator {
     fn style(&mut self) -> &'static str {
         match self.rng.below(100) {
             0..=59 => "normal",
-            60..=95 => self.rng.pick(STYLES),
+            60..=95 => self.rng.pick_str(STYLES),
             _ => "lead", // no renderer knows this style
         }
     }
@@ -376,9 +380,9 @@ impl Generator {
             let key = self.key();
             if self.rng.chance(80) {
                 let href = if self.rng.chance(75) {
-                    self.rng.pick(SAFE_HREFS)
+                    self.rng.pick_str(SAFE_HREFS)
                 } else {
-                    self.rng.pick(UNSAFE_HREFS)
+                    self.rng.pick_str(UNSAFE_HREFS)
                 };
                 if self.rng.chance(5) {
                     mark_defs.push(obj(vec![("_type", s("link")), ("_key", key.clone())]));
@@ -410,7 +414,7 @@ impl Generator {
             let mut names: Vec<&str> = Vec::new();
             if self.rng.chance(45) {
                 for _ in 0..self.rng.range(1, 2) {
-                    let d = *self.rng.pick(DECORATORS);
+                    let d = self.rng.pick_str(DECORATORS);
                     if !names.contains(&d) {
                         names.push(d);
                         marks.push(s(d));
@@ -424,7 +428,7 @@ impl Generator {
                 marks.push(self.rng.pick(&annotation_keys).clone());
             }
             if self.rng.chance(4) {
-                marks.push(s(self.rng.pick(UNKNOWN_DECORATORS)));
+                marks.push(s(self.rng.pick_str(UNKNOWN_DECORATORS)));
             }
             let text = self.text();
             let mut span = vec![
@@ -477,9 +481,9 @@ impl Generator {
                 });
             }
             if self.rng.chance(22) {
-                out.push_str(self.rng.pick(SPECIAL));
+                out.push_str(self.rng.pick_str(SPECIAL));
             } else {
-                out.push_str(self.rng.pick(WORDS));
+                out.push_str(self.rng.pick_str(WORDS));
             }
         }
         if self.rng.chance(10) {
@@ -538,12 +542,12 @@ impl Generator {
                 }
             }
             2 => {
-                let src = *self.rng.pick(&[
+                let src = self.rng.pick_str(&[
                     "https://example.com/cat.png",
                     "/images/a b.png",
                     "javascript:alert(1)",
                 ]);
-                let alt = *self.rng.pick(&["a cat", "", "[brackets] & *stars*"]);
+                let alt = self.rng.pick_str(&["a cat", "", "[brackets] & *stars*"]);
                 obj(vec![
                     ("_type", s("image")),
                     ("_key", key),
@@ -613,7 +617,7 @@ impl Generator {
         ];
         let mut out = Vec::new();
         for _ in 0..self.rng.range(1, 4) {
-            out.push(*self.rng.pick(&lines));
+            out.push(self.rng.pick_str(&lines));
         }
         out.join("\n")
     }
