@@ -1,0 +1,466 @@
+//! HTML rendering.
+//!
+//! [`DefaultHtml`] reproduces `@portabletext/to-html` 6 with default options
+//! byte for byte. Implement [`HtmlComponents`] and override only the methods
+//! that should differ to build a profile (see [`crate::profiles`]).
+
+use crate::model::{Entry, Object};
+use crate::node::{classify, Block, Node};
+use crate::tree::{nest_lists, Item, MNode, Mark, MarkTree, Nested, Top};
+use crate::Error;
+
+/// Escapes `&<>"'` (to-html's `escapeHTMLChars`).
+pub fn escape_html_chars(s: &str, out: &mut String) {
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#x27;",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(rep);
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Escapes like to-html's `escapeHTML`: the characters above, then runs of
+/// two or more spaces become `&nbsp;` repeated (n-1) times plus one space.
+pub fn escape_html(s: &str, out: &mut String) {
+    if !s.contains("  ") {
+        escape_html_chars(s, out);
+        return;
+    }
+    let mut rest = s;
+    while let Some(pos) = rest.find("  ") {
+        escape_html_chars(&rest[..pos], out);
+        let run = rest[pos..].bytes().take_while(|b| *b == b' ').count();
+        for _ in 0..run - 1 {
+            out.push_str("&nbsp;");
+        }
+        out.push(' ');
+        rest = &rest[pos + run..];
+    }
+    escape_html_chars(rest, out);
+}
+
+/// to-html's `uriLooksSafe`: relative URLs, fragments and the `http`,
+/// `https`, `mailto` and `tel` schemes pass; any other scheme does not.
+pub fn uri_looks_safe(uri: &str) -> bool {
+    let url = uri.trim_matches(is_js_whitespace);
+    let first = url.chars().next();
+    if first == Some('#') || first == Some('/') {
+        return true;
+    }
+    let Some(colon) = url.find(':') else {
+        return true;
+    };
+    let proto = url[..colon].to_lowercase();
+    if ["http", "https", "mailto", "tel"].contains(&proto.as_str()) {
+        return true;
+    }
+    if let Some(q) = url.find('?') {
+        if colon > q {
+            return true;
+        }
+    }
+    if let Some(h) = url.find('#') {
+        if colon > h {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whitespace as JavaScript's `String.prototype.trim` and `\s` see it.
+pub fn is_js_whitespace(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// Per-node HTML renderers. Every method has the to-html default; a profile
+/// overrides only what differs.
+pub trait HtmlComponents {
+    /// Escapes text content.
+    fn text(&self, text: &str, out: &mut String) {
+        escape_html(text, out);
+    }
+
+    /// Opens a text block of `style`.
+    fn block_open(&self, style: &str, _block: &Block<'_, '_>, out: &mut String) {
+        match style {
+            "normal" => out.push_str("<p>"),
+            "blockquote" => out.push_str("<blockquote>"),
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                out.push('<');
+                out.push_str(style);
+                out.push('>');
+            }
+            _ => self.unknown_block_style_open(style, out),
+        }
+    }
+
+    /// Closes a text block of `style`.
+    fn block_close(&self, style: &str, _block: &Block<'_, '_>, out: &mut String) {
+        match style {
+            "normal" => out.push_str("</p>"),
+            "blockquote" => out.push_str("</blockquote>"),
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                out.push_str("</");
+                out.push_str(style);
+                out.push('>');
+            }
+            _ => self.unknown_block_style_close(style, out),
+        }
+    }
+
+    /// Opens a block of a style with no renderer.
+    fn unknown_block_style_open(&self, _style: &str, out: &mut String) {
+        out.push_str("<p>");
+    }
+
+    /// Closes a block of a style with no renderer.
+    fn unknown_block_style_close(&self, _style: &str, out: &mut String) {
+        out.push_str("</p>");
+    }
+
+    /// Opens a list of `list_item` type at `level`.
+    fn list_open(&self, list_item: &str, _level: f64, out: &mut String) {
+        match list_item {
+            "number" => out.push_str("<ol>"),
+            _ => out.push_str("<ul>"),
+        }
+    }
+
+    /// Closes a list.
+    fn list_close(&self, list_item: &str, _level: f64, out: &mut String) {
+        match list_item {
+            "number" => out.push_str("</ol>"),
+            _ => out.push_str("</ul>"),
+        }
+    }
+
+    /// Opens a list item.
+    fn list_item_open(&self, _block: &Block<'_, '_>, out: &mut String) {
+        out.push_str("<li>");
+    }
+
+    /// Closes a list item.
+    fn list_item_close(&self, _block: &Block<'_, '_>, out: &mut String) {
+        out.push_str("</li>");
+    }
+
+    /// Renders a decorator or annotation around already rendered `children`.
+    fn mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
+        let tag = match mark.mark_type {
+            "em" => "em",
+            "strong" => "strong",
+            "code" => "code",
+            "strike-through" => "del",
+            "underline" => {
+                out.push_str("<span style=\"text-decoration:underline\">");
+                out.push_str(children);
+                out.push_str("</span>");
+                return;
+            }
+            "link" => {
+                self.link(mark, children, out);
+                return;
+            }
+            _ => {
+                self.unknown_mark(mark, children, out);
+                return;
+            }
+        };
+        out.push('<');
+        out.push_str(tag);
+        out.push('>');
+        out.push_str(children);
+        out.push_str("</");
+        out.push_str(tag);
+        out.push('>');
+    }
+
+    /// A `link` annotation: `<a href>` when the URL looks safe, else the bare text.
+    fn link(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
+        let href = mark.def.and_then(|d| d.str("href")).unwrap_or_default();
+        if uri_looks_safe(&href) {
+            out.push_str("<a href=\"");
+            escape_html(&href, out);
+            out.push_str("\">");
+            out.push_str(children);
+            out.push_str("</a>");
+        } else {
+            out.push_str(children);
+        }
+    }
+
+    /// A mark with no renderer.
+    fn unknown_mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
+        out.push_str("<span class=\"unknown__pt__mark__");
+        escape_html_chars(mark.mark_type, out);
+        out.push_str("\">");
+        out.push_str(children);
+        out.push_str("</span>");
+    }
+
+    /// A newline inside a span.
+    fn hard_break(&self, out: &mut String) {
+        out.push_str("<br/>");
+    }
+
+    /// A custom (non-block) object. Return false to fall back to [`Self::unknown_type`].
+    fn custom_type(&self, _obj: &Object<'_>, _is_inline: bool, _out: &mut String) -> bool {
+        false
+    }
+
+    /// An object type with no renderer: to-html's hidden element.
+    fn unknown_type(&self, type_name: &str, is_inline: bool, out: &mut String) {
+        let tag = if is_inline { "span" } else { "div" };
+        out.push('<');
+        out.push_str(tag);
+        out.push_str(" style=\"display:none\">Unknown block type &quot;");
+        escape_html_chars(type_name, out);
+        out.push_str("&quot;, specify a component for it in the `components.types` option</");
+        out.push_str(tag);
+        out.push('>');
+    }
+}
+
+/// The to-html defaults.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DefaultHtml;
+
+impl HtmlComponents for DefaultHtml {}
+
+/// Renders entries to HTML with the given components.
+pub(crate) fn render<C: HtmlComponents + ?Sized>(
+    entries: &[Entry<'_>],
+    c: &C,
+    out: &mut String,
+) -> Result<(), Error> {
+    let nodes: Vec<Node<'_, '_>> = entries.iter().map(classify).collect();
+    let blocks: Vec<Option<Block<'_, '_>>> = nodes
+        .iter()
+        .map(|n| match n {
+            Node::Block(b) => Some(*b),
+            _ => None,
+        })
+        .collect();
+    let nested = nest_lists(&blocks).map_err(|e| Error::TooDeep {
+        index: e.index,
+        level: e.level,
+    })?;
+    for t in &nested.top {
+        match t {
+            Top::Node(i) => match &nodes[*i] {
+                Node::Block(b) => render_block(b, b.style(), c, out),
+                Node::Custom(o) => render_custom(o, false, c, out),
+                Node::Invalid(v) => {
+                    if !crate::is_skippable(v) {
+                        c.unknown_type("undefined", false, out)
+                    }
+                }
+            },
+            Top::List(l) => render_list(&nested, &blocks, *l, c, out),
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn render_custom<C: HtmlComponents + ?Sized>(
+    o: &Object<'_>,
+    inline: bool,
+    c: &C,
+    out: &mut String,
+) {
+    if !c.custom_type(o, inline, out) {
+        let name = match o.raw("_type") {
+            Some(r) => match crate::json::raw_str(r) {
+                Some(s) => s.into_owned(),
+                None => r.to_owned(),
+            },
+            None => "undefined".to_owned(),
+        };
+        c.unknown_type(&name, inline, out);
+    }
+}
+
+fn render_block<C: HtmlComponents + ?Sized>(
+    b: &Block<'_, '_>,
+    style: &str,
+    c: &C,
+    out: &mut String,
+) {
+    c.block_open(style, b, out);
+    render_inline(b, c, out);
+    c.block_close(style, b, out);
+}
+
+/// Renders a block's children (marks, text, inline objects) iteratively.
+pub(crate) fn render_inline<C: HtmlComponents + ?Sized>(
+    b: &Block<'_, '_>,
+    c: &C,
+    out: &mut String,
+) {
+    if b.children.is_empty() {
+        return;
+    }
+    let tree = MarkTree::build(b);
+    // Frames of open marks: (node id, next child position, buffer).
+    struct Frame {
+        node: usize,
+        next: usize,
+        buf: String,
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root_pos = 0;
+    loop {
+        // Pick the next child id of the innermost open node.
+        let next_id = match stack.last_mut() {
+            Some(f) => match &tree.nodes[f.node] {
+                MNode::Mark { children, .. } => {
+                    let id = children.get(f.next).copied();
+                    f.next += 1;
+                    id
+                }
+                _ => None,
+            },
+            None => {
+                let id = tree.root.get(root_pos).copied();
+                root_pos += 1;
+                id
+            }
+        };
+        match next_id {
+            None => {
+                // Close the innermost mark, or finish at the root.
+                let Some(f) = stack.pop() else { break };
+                let MNode::Mark { key, .. } = &tree.nodes[f.node] else {
+                    continue;
+                };
+                let name: &str = &tree.marks[*key];
+                let def = b.mark_def(name);
+                let def_type = def.and_then(|d| d.type_name());
+                let mark_type: &str = def_type.as_deref().unwrap_or(name);
+                let mark = Mark {
+                    key: name,
+                    mark_type,
+                    def,
+                    tree: &tree,
+                    node: f.node,
+                };
+                let parent = match stack.last_mut() {
+                    Some(p) => &mut p.buf,
+                    None => &mut *out,
+                };
+                c.mark(&mark, &f.buf, parent);
+            }
+            Some(id) => {
+                let parent = match stack.last_mut() {
+                    Some(p) => &mut p.buf,
+                    None => &mut *out,
+                };
+                match &tree.nodes[id] {
+                    MNode::Mark { .. } => stack.push(Frame {
+                        node: id,
+                        next: 0,
+                        buf: String::new(),
+                    }),
+                    MNode::Text { child, start, end } => {
+                        c.text(tree.text(*child, *start, *end), parent)
+                    }
+                    MNode::Break => c.hard_break(parent),
+                    MNode::Inline(i) => {
+                        if let Some(Entry::Object(o)) = b.children.get(*i) {
+                            render_custom(o, true, c, parent);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn render_list<C: HtmlComponents + ?Sized>(
+    n: &Nested,
+    blocks: &[Option<Block<'_, '_>>],
+    root: usize,
+    c: &C,
+    out: &mut String,
+) {
+    enum Frame {
+        List {
+            list: usize,
+            next: usize,
+        },
+        Item {
+            list: usize,
+            item: usize,
+            next: usize,
+        },
+    }
+    let li_of = |list: usize| -> &str {
+        match blocks.get(n.lists[list].first_block) {
+            Some(Some(b)) => b.list_item.unwrap_or(""),
+            _ => "",
+        }
+    };
+    c.list_open(li_of(root), n.lists[root].level, out);
+    let mut stack = vec![Frame::List {
+        list: root,
+        next: 0,
+    }];
+    while let Some(top) = stack.last_mut() {
+        match top {
+            Frame::List { list, next } => {
+                let list = *list;
+                let items = &n.lists[list].items;
+                if *next < items.len() {
+                    let idx = *next;
+                    *next += 1;
+                    let it: &Item = &items[idx];
+                    if let Some(Some(b)) = blocks.get(it.block) {
+                        c.list_item_open(b, out);
+                        let style = b.style();
+                        if style != "normal" {
+                            c.block_open(style, b, out);
+                        }
+                        if !it.placeholder {
+                            render_inline(b, c, out);
+                        }
+                    }
+                    stack.push(Frame::Item {
+                        list,
+                        item: idx,
+                        next: 0,
+                    });
+                } else {
+                    c.list_close(li_of(list), n.lists[list].level, out);
+                    stack.pop();
+                }
+            }
+            Frame::Item { list, item, next } => {
+                let it = &n.lists[*list].items[*item];
+                if *next < it.sublists.len() {
+                    let s = it.sublists[*next];
+                    *next += 1;
+                    c.list_open(li_of(s), n.lists[s].level, out);
+                    stack.push(Frame::List { list: s, next: 0 });
+                } else {
+                    if let Some(Some(b)) = blocks.get(it.block) {
+                        let style = b.style();
+                        if style != "normal" {
+                            c.block_close(style, b, out);
+                        }
+                        c.list_item_close(b, out);
+                    }
+                    stack.pop();
+                }
+            }
+        }
+    }
+}

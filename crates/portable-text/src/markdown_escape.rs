@@ -1,0 +1,654 @@
+//! Escaping of span text for Markdown.
+//!
+//! Works line by line over a block's joined text (hard breaks split lines,
+//! inline objects are opaque), so hazards that span several spans (an
+//! emphasis run, a list marker at the start of a line) are found with their
+//! real neighbours. Each hazard becomes an edit (insert a backslash, or
+//! replace a leading space/tab by an entity) that is then split back into
+//! the text of the span it belongs to. The rules follow
+//! `@portabletext/markdown` 2.2; bare URLs and e-mail addresses that a
+//! Markdown linkifier would turn into links are left alone (approximated:
+//! `http(s)://`, `ftp://`, `mailto:` URLs and e-mail addresses).
+
+use crate::model::Entry;
+use crate::node::Block;
+use crate::tree::MarkTree;
+
+#[derive(Clone, Copy)]
+struct Edit {
+    delete: usize,
+    insert: &'static str,
+    bypass_mask: bool,
+}
+
+const BS: Edit = Edit {
+    delete: 0,
+    insert: "\\",
+    bypass_mask: false,
+};
+
+enum Piece<'t> {
+    Text {
+        raw: &'t str,
+        link: bool,
+        sig: String,
+    },
+    Opaque,
+    Break,
+}
+
+/// Returns the escaped text of each text leaf of the block, in tree order.
+pub(crate) fn plan(
+    tree: &MarkTree<'_>,
+    b: &Block<'_, '_>,
+    heading: bool,
+    list_item: bool,
+    break_has_newline: bool,
+) -> Vec<String> {
+    let mut link_keys: Vec<String> = Vec::new();
+    let mut def_keys: Vec<String> = Vec::new();
+    for d in b.mark_defs {
+        if let Entry::Object(o) = d {
+            if let Some(k) = o.str("_key") {
+                if o.raw("_type") == Some("\"link\"") {
+                    link_keys.push(k.to_string());
+                }
+                def_keys.push(k.into_owned());
+            }
+        }
+    }
+    let mut pieces: Vec<Piece<'_>> = Vec::new();
+    for s in &tree.spans {
+        match s {
+            Some(span) => {
+                let link = span.marks.iter().any(|m| link_keys.iter().any(|k| k == m));
+                let mut sig: Vec<&str> = span
+                    .marks
+                    .iter()
+                    .map(|m| &**m)
+                    .filter(|m| !def_keys.iter().any(|k| k == m))
+                    .collect();
+                sig.sort_unstable();
+                let sig = sig.join(",");
+                for (i, line) in span.text.split('\n').enumerate() {
+                    if i > 0 {
+                        pieces.push(if break_has_newline {
+                            Piece::Break
+                        } else {
+                            Piece::Opaque
+                        });
+                    }
+                    pieces.push(Piece::Text {
+                        raw: line,
+                        link,
+                        sig: sig.clone(),
+                    });
+                }
+            }
+            None => pieces.push(Piece::Opaque),
+        }
+    }
+    let mut outputs: Vec<String> = vec![String::new(); pieces.len()];
+    let mut line_index = 0;
+    let mut start = 0;
+    for i in 0..=pieces.len() {
+        if i == pieces.len() || matches!(pieces[i], Piece::Break) {
+            process_line(
+                &pieces[start..i],
+                start,
+                line_index,
+                heading,
+                list_item,
+                &mut outputs,
+            );
+            line_index += 1;
+            start = i + 1;
+        }
+    }
+    pieces
+        .iter()
+        .zip(outputs)
+        .filter_map(|(p, o)| match p {
+            Piece::Text { .. } => Some(o),
+            _ => None,
+        })
+        .collect()
+}
+
+fn needs_slow_path(pieces: &[Piece<'_>], line_index: usize, heading: bool) -> bool {
+    let mut first = true;
+    let mut last_text: Option<&str> = None;
+    for p in pieces {
+        match p {
+            Piece::Text { raw, link, .. } => {
+                if raw
+                    .bytes()
+                    .any(|b| matches!(b, b'\\' | b'~' | b'`' | b'&' | b'<' | b'*' | b'_' | b']'))
+                {
+                    return true;
+                }
+                if *link && raw.contains('[') {
+                    return true;
+                }
+                if first && !raw.is_empty() {
+                    first = false;
+                    let t = raw.trim_start_matches(' ');
+                    if raw.len() - t.len() >= 4 {
+                        return true;
+                    }
+                    if let Some(c) = t.bytes().next() {
+                        if matches!(c, b'#' | b'>' | b'[' | b'-' | b'+' | b'*' | b'=' | b'\t')
+                            || c.is_ascii_digit()
+                        {
+                            return true;
+                        }
+                    } else {
+                        // Only spaces so far: decide on the joined line.
+                        return true;
+                    }
+                }
+                if !raw.is_empty() {
+                    last_text = Some(raw);
+                }
+            }
+            Piece::Opaque => {
+                if first {
+                    first = false;
+                }
+            }
+            Piece::Break => {}
+        }
+    }
+    if heading && line_index == 0 {
+        if let Some(t) = last_text {
+            if t.trim_end_matches([' ', '\t']).ends_with('#') {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn process_line(
+    pieces: &[Piece<'_>],
+    offset: usize,
+    line_index: usize,
+    heading: bool,
+    list_item: bool,
+    outputs: &mut [String],
+) {
+    if !needs_slow_path(pieces, line_index, heading) {
+        for (i, p) in pieces.iter().enumerate() {
+            if let Piece::Text { raw, .. } = p {
+                outputs[offset + i].push_str(raw);
+            }
+        }
+        return;
+    }
+    // Build the joined line: chars, their owning piece, link flag, signature.
+    let mut text: Vec<char> = Vec::new();
+    let mut owner: Vec<Option<usize>> = Vec::new();
+    let mut is_link: Vec<bool> = Vec::new();
+    let mut sig: Vec<usize> = Vec::new();
+    for (i, p) in pieces.iter().enumerate() {
+        match p {
+            Piece::Text { raw, link, .. } => {
+                for c in raw.chars() {
+                    if *link && matches!(c, '[' | ']' | '\\') {
+                        text.push('\\');
+                        owner.push(Some(offset + i));
+                        is_link.push(true);
+                        sig.push(i);
+                    }
+                    text.push(c);
+                    owner.push(Some(offset + i));
+                    is_link.push(*link);
+                    sig.push(i);
+                }
+            }
+            _ => {
+                text.push('\0');
+                owner.push(None);
+                is_link.push(false);
+                sig.push(usize::MAX);
+            }
+        }
+    }
+    let same_sig = |a: usize, b: usize| -> bool {
+        if a == b {
+            return true;
+        }
+        match (pieces.get(a), pieces.get(b)) {
+            (Some(Piece::Text { sig: x, .. }), Some(Piece::Text { sig: y, .. })) => x == y,
+            _ => false,
+        }
+    };
+    let n = text.len();
+    let mut edits: Vec<Option<Edit>> = vec![None; n];
+    let add = |edits: &mut Vec<Option<Edit>>, at: usize, e: Edit| {
+        if at < edits.len() && edits[at].is_none() {
+            edits[at] = Some(e);
+        }
+    };
+    // Inline hazards.
+    for i in 0..n {
+        let next = text.get(i + 1).copied();
+        let e = match text[i] {
+            '\\' if !is_link[i] && next.is_some_and(|d| d.is_ascii_punctuation()) => Some(BS),
+            '`' => Some(Edit {
+                bypass_mask: true,
+                ..BS
+            }),
+            '&' if entity_at(&text, i) => Some(Edit {
+                bypass_mask: true,
+                ..BS
+            }),
+            '<' if next
+                .is_some_and(|d| d.is_ascii_alphabetic() || matches!(d, '/' | '!' | '?')) =>
+            {
+                Some(BS)
+            }
+            ']' if !is_link[i] && matches!(next, Some('(') | Some('[')) => Some(BS),
+            _ => None,
+        };
+        if let Some(e) = e {
+            add(&mut edits, i, e);
+        }
+    }
+    // Tilde runs of two or more.
+    let mut i = 0;
+    while i < n {
+        if text[i] == '~' {
+            let mut e = i;
+            while e < n && text[e] == '~' {
+                e += 1;
+            }
+            if e - i >= 2 {
+                for p in i..e {
+                    add(&mut edits, p, BS);
+                }
+            }
+            i = e;
+        } else {
+            i += 1;
+        }
+    }
+    emphasis_edits(&text, &mut edits);
+    line_start_edits(&text, line_index, heading, list_item, &mut edits);
+
+    // Linkify mask.
+    let mask = linkify_mask(&text, &is_link, &owner, &sig, &same_sig);
+
+    let mut i = 0;
+    while i < n {
+        if let Some(e) = edits[i] {
+            let masked = !e.bypass_mask
+                && (i..i + e.delete.max(1)).any(|p| mask.get(p).copied().unwrap_or(false));
+            if !masked {
+                if let Some(o) = owner[i] {
+                    outputs[o].push_str(e.insert);
+                }
+                if e.delete > 0 {
+                    i += e.delete;
+                    continue;
+                }
+            }
+        }
+        if let Some(o) = owner[i] {
+            outputs[o].push(text[i]);
+        }
+        i += 1;
+    }
+}
+
+fn entity_at(t: &[char], i: usize) -> bool {
+    let mut j = i + 1;
+    match t.get(j) {
+        Some('#') => {
+            j += 1;
+            if matches!(t.get(j), Some('x') | Some('X')) {
+                let s = j + 1;
+                let mut k = s;
+                while k < t.len() && t[k].is_ascii_hexdigit() {
+                    k += 1;
+                }
+                if k > s && t.get(k) == Some(&';') {
+                    return true;
+                }
+            }
+            let s = j;
+            let mut k = s;
+            while k < t.len() && t[k].is_ascii_digit() {
+                k += 1;
+            }
+            k > s && t.get(k) == Some(&';')
+        }
+        Some(c) if c.is_ascii_alphabetic() => {
+            j += 1;
+            while j < t.len() && t[j].is_ascii_alphanumeric() {
+                j += 1;
+            }
+            t.get(j) == Some(&';')
+        }
+        _ => false,
+    }
+}
+
+fn is_ws(c: Option<char>) -> bool {
+    match c {
+        None => true,
+        Some(c) => matches!(
+            c,
+            '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+                ..='\u{200a}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{202f}'
+                    | '\u{205f}'
+                    | '\u{3000}'
+                    | '\u{feff}'
+        ),
+    }
+}
+
+/// Unicode punctuation or symbol (approximated for non-ASCII characters).
+fn is_punct(c: Option<char>) -> bool {
+    let Some(c) = c else { return false };
+    if c.is_ascii() {
+        return c.is_ascii_punctuation();
+    }
+    if c.is_alphanumeric() || is_ws(Some(c)) || c.is_control() {
+        return false;
+    }
+    let u = c as u32;
+    let mark_or_format = matches!(u, 0x300..=0x36f | 0x483..=0x489 | 0x591..=0x5bd | 0x610..=0x61a | 0x64b..=0x65f | 0x900..=0x903 | 0x93a..=0x94f | 0x1ab0..=0x1aff | 0x1dc0..=0x1dff | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x2064 | 0x20d0..=0x20ff | 0xfe00..=0xfe0f | 0xfe20..=0xfe2f | 0xe0100..=0xe01ef | 0xe0001..=0xe007f);
+    !mark_or_format
+}
+
+fn left_flanking(before: Option<char>, after: Option<char>) -> bool {
+    if is_ws(after) {
+        return false;
+    }
+    !is_punct(after) || is_ws(before) || is_punct(before)
+}
+
+fn right_flanking(before: Option<char>, after: Option<char>) -> bool {
+    if is_ws(before) {
+        return false;
+    }
+    !is_punct(before) || is_ws(after) || is_punct(after)
+}
+
+fn emphasis_edits(t: &[char], edits: &mut [Option<Edit>]) {
+    let n = t.len();
+    let mut i = 0;
+    while i < n {
+        let c = t[i];
+        if c != '*' && c != '_' {
+            i += 1;
+            continue;
+        }
+        let mut end = i;
+        while end < n && t[end] == c {
+            end += 1;
+        }
+        let before = if i > 0 { Some(t[i - 1]) } else { None };
+        let after = t.get(end).copied();
+        let l = left_flanking(before, after);
+        let r = right_flanking(before, after);
+        let (open, close) = if c == '_' {
+            (l && (!r || is_punct(before)), r && (!l || is_punct(after)))
+        } else {
+            (l, r)
+        };
+        if open || close {
+            for e in edits.iter_mut().take(end).skip(i) {
+                if e.is_none() {
+                    *e = Some(BS);
+                }
+            }
+        }
+        i = end;
+    }
+}
+
+fn line_start_edits(
+    t: &[char],
+    line_index: usize,
+    heading: bool,
+    list_item: bool,
+    edits: &mut [Option<Edit>],
+) {
+    let first = line_index == 0;
+    let lead = t.iter().take(3).take_while(|c| **c == ' ').count();
+    let rest = &t[lead..];
+    let mut set = |at: usize, e: Edit| {
+        if at < edits.len() && edits[at].is_none() {
+            edits[at] = Some(e);
+        }
+    };
+    if list_item
+        && first
+        && rest.len() >= 4
+        && rest[0] == '['
+        && matches!(rest[1], ' ' | 'x' | 'X')
+        && rest[2] == ']'
+        && rest[3] == ' '
+    {
+        set(lead, BS);
+    }
+    if heading && first {
+        // A trailing `#` run preceded by a space/tab (or at the start) would be
+        // read as the heading's closing sequence.
+        let mut end = t.len();
+        while end > 0 && matches!(t[end - 1], ' ' | '\t') {
+            end -= 1;
+        }
+        let mut s = end;
+        while s > 0 && t[s - 1] == '#' {
+            s -= 1;
+        }
+        if s < end && (s == 0 || matches!(t[s - 1], ' ' | '\t')) {
+            set(s, BS);
+        }
+        return;
+    }
+    // Ordered list marker: up to 3 spaces, 1-9 digits, `.` or `)`, then space/tab/end.
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if (1..=9).contains(&digits)
+        && matches!(rest.get(digits), Some('.') | Some(')'))
+        && matches!(rest.get(digits + 1), None | Some(' ') | Some('\t'))
+    {
+        set(lead + digits, BS);
+        return;
+    }
+    let ws_or_end = |c: Option<&char>| matches!(c, None | Some(' ') | Some('\t'));
+    let hashes = rest.iter().take_while(|c| **c == '#').count();
+    let atx = (1..=6).contains(&hashes) && ws_or_end(rest.get(hashes));
+    let quote = rest.first() == Some(&'>');
+    let refdef = rest.first() == Some(&'[') && {
+        let close = rest.iter().skip(1).position(|c| *c == ']' || *c == '\n');
+        matches!(close, Some(p) if rest[p + 1] == ']' && rest.get(p + 2) == Some(&':'))
+    };
+    let bullet =
+        matches!(rest.first(), Some('-') | Some('+') | Some('*')) && ws_or_end(rest.get(1));
+    let thematic = {
+        match rest.first() {
+            Some(&m) if matches!(m, '-' | '*' | '_') => {
+                let mut count = 0;
+                let mut ok = true;
+                for c in rest {
+                    if *c == m {
+                        count += 1;
+                    } else if !matches!(c, ' ' | '\t') {
+                        ok = false;
+                        break;
+                    }
+                }
+                ok && count >= 3
+            }
+            _ => false,
+        }
+    };
+    let run_of = |ch: char| -> bool {
+        let k = rest.iter().take_while(|c| **c == ch).count();
+        k >= 1 && rest[k..].iter().all(|c| matches!(c, ' ' | '\t'))
+    };
+    if atx || quote || refdef || bullet || thematic || run_of('=') || run_of('-') {
+        set(lead, BS);
+        return;
+    }
+    if t.len() >= 4 && t[..4].iter().all(|c| *c == ' ') {
+        set(
+            0,
+            Edit {
+                delete: 1,
+                insert: "&#32;",
+                bypass_mask: false,
+            },
+        );
+        return;
+    }
+    if rest.first() == Some(&'\t') {
+        set(
+            lead,
+            Edit {
+                delete: 1,
+                insert: "&#9;",
+                bypass_mask: false,
+            },
+        );
+    }
+}
+
+/// Marks characters a Markdown linkifier would claim as a URL or e-mail,
+/// when the claim lies within one run of identical decorator marks.
+fn linkify_mask(
+    text: &[char],
+    is_link: &[bool],
+    owner: &[Option<usize>],
+    sig: &[usize],
+    same_sig: &dyn Fn(usize, usize) -> bool,
+) -> Vec<bool> {
+    let n = text.len();
+    let mut mask = vec![false; n];
+    if !text.iter().any(|c| matches!(c, '.' | ':' | '@')) {
+        return mask;
+    }
+    let probe: Vec<char> = (0..n)
+        .map(|i| {
+            if owner[i].is_none() || is_link[i] {
+                ' '
+            } else {
+                text[i]
+            }
+        })
+        .collect();
+    let mut matches: Vec<(usize, usize)> = Vec::new();
+    let lower_at = |i: usize, pat: &str| -> bool {
+        let mut k = i;
+        for pc in pat.chars() {
+            match probe.get(k) {
+                Some(c) if c.to_ascii_lowercase() == pc => k += 1,
+                _ => return false,
+            }
+        }
+        true
+    };
+    let mut i = 0;
+    while i < n {
+        let boundary = i == 0 || !(probe[i - 1].is_alphanumeric() || probe[i - 1] == '_');
+        if boundary {
+            let scheme = ["https://", "http://", "ftp://"]
+                .iter()
+                .find(|s| lower_at(i, s))
+                .map(|s| s.chars().count());
+            if let Some(len) = scheme {
+                let host_start = i + len;
+                if probe.get(host_start).is_some_and(|c| c.is_alphanumeric()) {
+                    let end = url_end(&probe, host_start);
+                    matches.push((i, end));
+                    i = end;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    // E-mail addresses (optionally preceded by `mailto:`).
+    for at in 0..n {
+        if probe[at] != '@' || matches.iter().any(|(s, e)| *s <= at && at < *e) {
+            continue;
+        }
+        let local_ok =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+        let mut s = at;
+        while s > 0 && local_ok(probe[s - 1]) {
+            s -= 1;
+        }
+        let mut e = at + 1;
+        while e < n && (probe[e].is_ascii_alphanumeric() || matches!(probe[e], '.' | '-')) {
+            e += 1;
+        }
+        while e > at + 1 && matches!(probe[e - 1], '.' | '-') {
+            e -= 1;
+        }
+        let domain: String = probe[at + 1..e].iter().collect();
+        let tld_ok = domain
+            .rsplit_once('.')
+            .is_some_and(|(_, tld)| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+        if s < at && probe[s] != '.' && tld_ok {
+            let mut start = s;
+            if s >= 7 && lower_at(s - 7, "mailto:") {
+                start = s - 7;
+            }
+            matches.push((start, e));
+        }
+    }
+    for (s, e) in matches {
+        if s >= e {
+            continue;
+        }
+        let first = sig[s];
+        if (s..e).all(|k| sig[k] != usize::MAX && same_sig(sig[k], first)) {
+            for m in mask.iter_mut().take(e).skip(s) {
+                *m = true;
+            }
+        }
+    }
+    mask
+}
+
+fn url_end(p: &[char], from: usize) -> usize {
+    let mut e = from;
+    while e < p.len() {
+        let c = p[e];
+        if is_ws(Some(c)) || c.is_control() || matches!(c, '<' | '>' | '"' | '`') {
+            break;
+        }
+        e += 1;
+    }
+    loop {
+        if e <= from {
+            break;
+        }
+        let c = p[e - 1];
+        let unbalanced = |open: char, close: char| {
+            let o = p[from..e].iter().filter(|x| **x == open).count();
+            let cl = p[from..e].iter().filter(|x| **x == close).count();
+            cl > o
+        };
+        if matches!(
+            c,
+            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' | '_' | '~'
+        ) || (c == ')' && unbalanced('(', ')'))
+            || (c == ']' && unbalanced('[', ']'))
+            || (c == '}' && unbalanced('{', '}'))
+        {
+            e -= 1;
+        } else {
+            break;
+        }
+    }
+    e
+}

@@ -1,0 +1,364 @@
+//! Platform profiles: Dev.to and Hashnode Markdown, Medium HTML.
+//!
+//! Each profile overrides only what differs from the defaults:
+//!
+//! - Sanity `code` blocks become fenced code (Markdown; the fence is longer
+//!   than any backtick run in the code) or `<pre><code>` (Medium), with the
+//!   file name as a line of inline code / a paragraph above.
+//! - Sanity `image` blocks become images with CDN URLs; a caption follows in
+//!   italics (Markdown) or in a `<figcaption>` (Medium). Images whose URL
+//!   cannot be resolved are left out.
+//! - Embed blocks (`embed`, `youtube`, `gist`, `codepen`, `tweet`,
+//!   `twitter`, each with a `url`) become the platform's embed syntax for
+//!   recognised providers and a plain link otherwise.
+//! - Objects with no renderer are left out (no JSON fences or hidden
+//!   elements in a published post).
+
+use crate::html::{escape_html_chars, uri_looks_safe, HtmlComponents};
+use crate::markdown::{code_span, escape_label, longest_run, MarkdownComponents};
+use crate::model::Object;
+use crate::node::Block;
+use crate::sanity::{self, Embed, SanityConfig};
+use crate::tree::Mark;
+
+/// Backslash-escapes Markdown-significant ASCII punctuation in free text
+/// (captions, file names in profiles).
+pub fn escape_markdown_text(t: &str, out: &mut String) {
+    for c in t.chars() {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '#'
+                | '~'
+                | '|'
+                | '!'
+                | '&'
+                | '{'
+                | '}'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+fn fenced_code(code: &sanity::Code, out: &mut String) {
+    if let Some(f) = &code.filename {
+        code_span(f, out);
+        out.push_str("\n\n");
+    }
+    let fence = "`".repeat(longest_run(&code.code, '`').max(2) + 1);
+    out.push_str(&fence);
+    out.push_str(&code.language);
+    out.push('\n');
+    let body = code.code.strip_suffix('\n').unwrap_or(&code.code);
+    out.push_str(body);
+    out.push('\n');
+    out.push_str(&fence);
+}
+
+fn markdown_image(img: &sanity::Image, out: &mut String) {
+    out.push_str("![");
+    escape_label(&img.alt, out);
+    out.push_str("](");
+    out.push_str(&img.url.replace(' ', "%20").replace(['(', ')'], ""));
+    out.push(')');
+    if let Some(c) = &img.caption {
+        out.push('\n');
+        out.push('_');
+        escape_markdown_text(c.trim(), out);
+        out.push('_');
+    }
+}
+
+fn autolink(url: &str, out: &mut String) {
+    out.push('<');
+    out.push_str(url);
+    out.push('>');
+}
+
+/// Dev.to Markdown: liquid tags for embeds; `{%` and `{{` in text are
+/// wrapped in `{% raw %}` so Forem's liquid parser cannot reject the post.
+#[derive(Debug, Clone)]
+pub struct Devto<'s> {
+    sanity: &'s SanityConfig,
+}
+
+impl<'s> Devto<'s> {
+    /// A Dev.to profile resolving images with `sanity`.
+    pub fn new(sanity: &'s SanityConfig) -> Self {
+        Devto { sanity }
+    }
+}
+
+/// Wraps liquid delimiters in raw tags.
+pub fn escape_liquid(t: &str, out: &mut String) {
+    if !t.contains("{%") && !t.contains("{{") {
+        out.push_str(t);
+        return;
+    }
+    let mut rest = t;
+    while let Some(p) = rest.find(['{']) {
+        let (head, tail) = rest.split_at(p);
+        out.push_str(head);
+        if tail.starts_with("{%") || tail.starts_with("{{") {
+            out.push_str("{% raw %}");
+            out.push_str(&tail[..2]);
+            out.push_str("{% endraw %}");
+            rest = &tail[2..];
+        } else {
+            out.push('{');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+}
+
+impl MarkdownComponents for Devto<'_> {
+    fn text(&self, escaped: &str, out: &mut String) {
+        escape_liquid(escaped, out);
+    }
+
+    fn mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
+        if mark.mark_type == "code" {
+            let text = mark.text();
+            if text.contains("{%") || text.contains("{{") {
+                // Inline code cannot hold raw tags; fall back to escaped text.
+                let mut s = String::new();
+                escape_markdown_text(&text, &mut s);
+                escape_liquid(&s, out);
+                return;
+            }
+        }
+        crate::markdown::default_mark(self, mark, children, out);
+    }
+
+    fn custom_type(&self, obj: &Object<'_>, is_inline: bool, out: &mut String) -> bool {
+        if is_inline {
+            return false;
+        }
+        match obj.type_name().as_deref() {
+            Some("code") => {
+                if let Some(code) = sanity::code(obj) {
+                    fenced_code(&code, out);
+                }
+                true
+            }
+            Some("image") => {
+                if let Some(img) = sanity::image(obj, self.sanity) {
+                    markdown_image(&img, out);
+                }
+                true
+            }
+            _ => match sanity::embed(obj) {
+                Some(Embed::YouTube { id, .. }) => {
+                    out.push_str(&format!("{{% youtube {id} %}}"));
+                    true
+                }
+                Some(Embed::Gist { url }) => {
+                    out.push_str(&format!("{{% gist {url} %}}"));
+                    true
+                }
+                Some(Embed::CodePen { url }) => {
+                    out.push_str(&format!("{{% codepen {url} %}}"));
+                    true
+                }
+                Some(Embed::Tweet { id, .. }) => {
+                    out.push_str(&format!("{{% twitter {id} %}}"));
+                    true
+                }
+                Some(Embed::Other { url }) => {
+                    autolink(&url, out);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    fn unknown_type(&self, _obj: &Object<'_>, _is_inline: bool, _out: &mut String) {}
+}
+
+/// Hashnode Markdown: `%[url]` embeds on their own line.
+#[derive(Debug, Clone)]
+pub struct Hashnode<'s> {
+    sanity: &'s SanityConfig,
+}
+
+impl<'s> Hashnode<'s> {
+    /// A Hashnode profile resolving images with `sanity`.
+    pub fn new(sanity: &'s SanityConfig) -> Self {
+        Hashnode { sanity }
+    }
+}
+
+impl MarkdownComponents for Hashnode<'_> {
+    fn custom_type(&self, obj: &Object<'_>, is_inline: bool, out: &mut String) -> bool {
+        if is_inline {
+            return false;
+        }
+        match obj.type_name().as_deref() {
+            Some("code") => {
+                if let Some(code) = sanity::code(obj) {
+                    fenced_code(&code, out);
+                }
+                true
+            }
+            Some("image") => {
+                if let Some(img) = sanity::image(obj, self.sanity) {
+                    markdown_image(&img, out);
+                }
+                true
+            }
+            _ => match sanity::embed(obj) {
+                Some(Embed::Other { url }) => {
+                    autolink(&url, out);
+                    true
+                }
+                Some(e) => {
+                    out.push_str("%[");
+                    out.push_str(e.url());
+                    out.push(']');
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    fn unknown_type(&self, _obj: &Object<'_>, _is_inline: bool, _out: &mut String) {}
+}
+
+/// Medium HTML: only the markup Medium keeps (paragraphs, `h1`–`h4`, links,
+/// `strong`/`em`/`code`, blockquotes, lists, `pre`, `figure`/`img`/`figcaption`,
+/// `hr`, `br`); no classes or styles.
+#[derive(Debug, Clone)]
+pub struct Medium<'s> {
+    sanity: &'s SanityConfig,
+}
+
+impl<'s> Medium<'s> {
+    /// A Medium profile resolving images with `sanity`.
+    pub fn new(sanity: &'s SanityConfig) -> Self {
+        Medium { sanity }
+    }
+}
+
+fn medium_tag(style: &str) -> &'static str {
+    match style {
+        "h1" => "h1",
+        "h2" => "h2",
+        "h3" => "h3",
+        "h4" | "h5" | "h6" => "h4",
+        "blockquote" => "blockquote",
+        _ => "p",
+    }
+}
+
+impl HtmlComponents for Medium<'_> {
+    fn text(&self, text: &str, out: &mut String) {
+        escape_html_chars(text, out);
+    }
+
+    fn block_open(&self, style: &str, _block: &Block<'_, '_>, out: &mut String) {
+        out.push('<');
+        out.push_str(medium_tag(style));
+        out.push('>');
+    }
+
+    fn block_close(&self, style: &str, _block: &Block<'_, '_>, out: &mut String) {
+        out.push_str("</");
+        out.push_str(medium_tag(style));
+        out.push('>');
+    }
+
+    fn mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
+        let tag = match mark.mark_type {
+            "em" => "em",
+            "strong" => "strong",
+            "code" => "code",
+            "link" => {
+                let href = mark.def.and_then(|d| d.str("href")).unwrap_or_default();
+                let href = href.trim();
+                if !href.is_empty() && uri_looks_safe(href) {
+                    out.push_str("<a href=\"");
+                    escape_html_chars(href, out);
+                    out.push_str("\">");
+                    out.push_str(children);
+                    out.push_str("</a>");
+                } else {
+                    out.push_str(children);
+                }
+                return;
+            }
+            _ => {
+                out.push_str(children);
+                return;
+            }
+        };
+        out.push('<');
+        out.push_str(tag);
+        out.push('>');
+        out.push_str(children);
+        out.push_str("</");
+        out.push_str(tag);
+        out.push('>');
+    }
+
+    fn hard_break(&self, out: &mut String) {
+        out.push_str("<br>");
+    }
+
+    fn custom_type(&self, obj: &Object<'_>, is_inline: bool, out: &mut String) -> bool {
+        if is_inline {
+            return true;
+        }
+        match obj.type_name().as_deref() {
+            Some("code") => {
+                if let Some(code) = sanity::code(obj) {
+                    if let Some(f) = &code.filename {
+                        out.push_str("<p><code>");
+                        escape_html_chars(f, out);
+                        out.push_str("</code></p>");
+                    }
+                    out.push_str("<pre><code>");
+                    escape_html_chars(code.code.strip_suffix('\n').unwrap_or(&code.code), out);
+                    out.push_str("</code></pre>");
+                }
+            }
+            Some("image") => {
+                if let Some(img) = sanity::image(obj, self.sanity) {
+                    out.push_str("<figure><img src=\"");
+                    escape_html_chars(&img.url, out);
+                    out.push_str("\" alt=\"");
+                    escape_html_chars(&img.alt, out);
+                    out.push_str("\">");
+                    if let Some(c) = &img.caption {
+                        out.push_str("<figcaption>");
+                        escape_html_chars(c.trim(), out);
+                        out.push_str("</figcaption>");
+                    }
+                    out.push_str("</figure>");
+                }
+            }
+            Some("horizontal-rule") | Some("break") => out.push_str("<hr>"),
+            _ => {
+                if let Some(e) = sanity::embed(obj) {
+                    // A link alone in its paragraph; Medium expands known providers.
+                    out.push_str("<p><a href=\"");
+                    escape_html_chars(e.url(), out);
+                    out.push_str("\">");
+                    escape_html_chars(e.url(), out);
+                    out.push_str("</a></p>");
+                }
+            }
+        }
+        true
+    }
+}

@@ -1,0 +1,426 @@
+//! Inline mark nesting and list nesting, both built without recursion.
+//!
+//! The mark tree follows the Portable Text toolkit's rules: marks shared by
+//! the most following siblings open first, then annotations and unknown
+//! marks, then the known decorators in a fixed order. The list tree follows
+//! the toolkit's HTML nesting mode, including the empty placeholder item it
+//! inserts when a list skips a level.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use crate::model::Object;
+use crate::node::{span_view, Block, SpanView};
+
+const KNOWN_DECORATORS: [&str; 5] = ["strong", "em", "code", "underline", "strike-through"];
+
+/// One node of a block's mark tree.
+pub(crate) enum MNode {
+    /// A mark wrapping its children.
+    Mark { key: usize, children: Vec<usize> },
+    /// Text: `(child index, byte range)` of a span's text.
+    Text {
+        child: usize,
+        start: usize,
+        end: usize,
+    },
+    /// A newline inside a span's text (a hard break).
+    Break,
+    /// An inline object (the child at this index).
+    Inline(usize),
+}
+
+/// The mark tree of one block.
+pub(crate) struct MarkTree<'a> {
+    pub spans: Vec<Option<SpanView<'a>>>,
+    pub nodes: Vec<MNode>,
+    pub root: Vec<usize>,
+    /// Mark names, indexed by `MNode::Mark::key`.
+    pub marks: Vec<Cow<'a, str>>,
+}
+
+fn known_pos(m: &str) -> i32 {
+    KNOWN_DECORATORS
+        .iter()
+        .position(|k| *k == m)
+        .map(|p| p as i32)
+        .unwrap_or(-1)
+}
+
+/// An approximation of `String.prototype.localeCompare` for mark names:
+/// case-insensitive first, lower case before upper case, then code points.
+fn locale_cmp(a: &str, b: &str) -> Ordering {
+    let la = a.to_lowercase();
+    let lb = b.to_lowercase();
+    la.cmp(&lb).then_with(|| {
+        for (x, y) in a.chars().zip(b.chars()) {
+            if x != y {
+                if x.is_lowercase() && y.is_uppercase() {
+                    return Ordering::Less;
+                }
+                if x.is_uppercase() && y.is_lowercase() {
+                    return Ordering::Greater;
+                }
+                return x.cmp(&y);
+            }
+        }
+        a.len().cmp(&b.len())
+    })
+}
+
+impl<'a> MarkTree<'a> {
+    pub fn build(block: &Block<'_, 'a>) -> MarkTree<'a> {
+        let children = block.children;
+        let spans: Vec<Option<SpanView<'a>>> = children.iter().map(span_view).collect();
+        // occ[i][j]: how many consecutive spans from i carry spans[i].marks[j].
+        let mut occ: Vec<Vec<u32>> = vec![Vec::new(); spans.len()];
+        for i in (0..spans.len()).rev() {
+            let Some(s) = &spans[i] else { continue };
+            let mut row = Vec::with_capacity(s.marks.len());
+            for m in &s.marks {
+                let n = match spans.get(i + 1) {
+                    Some(Some(next)) => match next.marks.iter().position(|x| x == m) {
+                        Some(p) => 1 + occ[i + 1].get(p).copied().unwrap_or(0),
+                        None => 1,
+                    },
+                    _ => 1,
+                };
+                row.push(n);
+            }
+            occ[i] = row;
+        }
+        let mut tree = MarkTree {
+            spans: Vec::new(),
+            nodes: Vec::new(),
+            root: Vec::new(),
+            marks: Vec::new(),
+        };
+        // Stack of open mark nodes: (node id, mark name).
+        let mut stack: Vec<(usize, Cow<'a, str>)> = Vec::new();
+        for (i, child) in children.iter().enumerate() {
+            let mut needed: Vec<Cow<'a, str>> = match &spans[i] {
+                Some(s) if !s.marks.is_empty() => {
+                    // JS keeps one occurrence count per distinct mark name.
+                    let count = |m: &str| -> u32 {
+                        s.marks
+                            .iter()
+                            .position(|x| x == m)
+                            .map(|p| occ[i][p])
+                            .unwrap_or(1)
+                    };
+                    let mut ms = s.marks.clone();
+                    ms.sort_by(|a, b| {
+                        let (ca, cb) = (count(a), count(b));
+                        if ca != cb {
+                            return cb.cmp(&ca);
+                        }
+                        let (pa, pb) = (known_pos(a), known_pos(b));
+                        if pa == pb {
+                            locale_cmp(a, b)
+                        } else {
+                            pa.cmp(&pb)
+                        }
+                    });
+                    ms
+                }
+                _ => Vec::new(),
+            };
+            let mut pos = 0;
+            while pos < stack.len() {
+                match needed.iter().position(|m| *m == stack[pos].1) {
+                    Some(idx) => {
+                        needed.remove(idx);
+                        pos += 1;
+                    }
+                    None => break,
+                }
+            }
+            stack.truncate(pos);
+            for m in needed {
+                let id = tree.nodes.len();
+                let key = tree.marks.len();
+                tree.marks.push(m.clone());
+                tree.nodes.push(MNode::Mark {
+                    key,
+                    children: Vec::new(),
+                });
+                tree.attach(&stack, id);
+                stack.push((id, m));
+            }
+            match &spans[i] {
+                Some(s) => {
+                    let text: &str = &s.text;
+                    let mut start = 0;
+                    for (n, line) in text.split('\n').enumerate() {
+                        if n > 0 {
+                            let id = tree.nodes.len();
+                            tree.nodes.push(MNode::Break);
+                            tree.attach(&stack, id);
+                        }
+                        let id = tree.nodes.len();
+                        tree.nodes.push(MNode::Text {
+                            child: i,
+                            start,
+                            end: start + line.len(),
+                        });
+                        tree.attach(&stack, id);
+                        start += line.len() + 1;
+                    }
+                }
+                None => {
+                    let _ = child;
+                    let id = tree.nodes.len();
+                    tree.nodes.push(MNode::Inline(i));
+                    tree.attach(&stack, id);
+                }
+            }
+        }
+        tree.spans = spans;
+        tree
+    }
+
+    fn attach(&mut self, stack: &[(usize, Cow<'a, str>)], id: usize) {
+        match stack.last() {
+            Some((parent, _)) => {
+                if let Some(MNode::Mark { children, .. }) = self.nodes.get_mut(*parent) {
+                    children.push(id);
+                }
+            }
+            None => self.root.push(id),
+        }
+    }
+
+    /// The text of a text node.
+    pub fn text(&self, child: usize, start: usize, end: usize) -> &str {
+        match self.spans.get(child) {
+            Some(Some(s)) => s.text.get(start..end).unwrap_or(""),
+            _ => "",
+        }
+    }
+
+    /// The plain text under a node (`spanToPlainText`), without recursion.
+    pub fn plain_text(&self, id: usize) -> String {
+        let mut out = String::new();
+        let mut stack = vec![id];
+        while let Some(n) = stack.pop() {
+            match &self.nodes[n] {
+                MNode::Mark { children, .. } => stack.extend(children.iter().rev()),
+                MNode::Text { child, start, end } => out.push_str(self.text(*child, *start, *end)),
+                MNode::Break => out.push('\n'),
+                MNode::Inline(_) => {}
+            }
+        }
+        out
+    }
+}
+
+/// Resolved information about a mark, handed to mark renderers.
+pub struct Mark<'r, 'a> {
+    /// The mark name as written in `marks` (a decorator or a `markDefs` key).
+    pub key: &'r str,
+    /// The mark type: the definition's `_type` for annotations, else the key.
+    pub mark_type: &'r str,
+    /// The annotation definition, when the key names one.
+    pub def: Option<&'r Object<'a>>,
+    pub(crate) tree: &'r MarkTree<'a>,
+    pub(crate) node: usize,
+}
+
+impl Mark<'_, '_> {
+    /// The plain text the mark covers (hard breaks as `\n`).
+    pub fn text(&self) -> String {
+        self.tree.plain_text(self.node)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// List nesting (toolkit `nestLists`, HTML mode), arena based.
+
+/// An item of a nested list.
+pub(crate) struct Item {
+    /// Index of the block in the top-level entries.
+    pub block: usize,
+    /// True for the empty placeholder item of a skipped level.
+    pub placeholder: bool,
+    /// Lists nested in this item (appended after its text).
+    pub sublists: Vec<usize>,
+}
+
+/// A nested list.
+pub(crate) struct List {
+    pub level: f64,
+    /// Index of the block whose `listItem` names this list's type.
+    pub first_block: usize,
+    pub items: Vec<Item>,
+}
+
+/// A top-level rendering unit.
+pub(crate) enum Top {
+    Node(usize),
+    List(usize),
+}
+
+pub(crate) struct Nested {
+    pub top: Vec<Top>,
+    pub lists: Vec<List>,
+}
+
+/// Raised when list nesting would create too many lists.
+#[derive(Debug)]
+pub(crate) struct TooDeep {
+    pub index: usize,
+    pub level: f64,
+}
+
+/// Upper bound on the number of lists (including placeholders) one document
+/// may create. Level 100 000 in one block is fine; pathological inputs that
+/// would need more are rejected instead of exhausting memory.
+pub(crate) const MAX_LISTS: usize = 1_000_000;
+
+pub(crate) fn nest_lists<'n, 'a>(blocks: &[Option<Block<'n, 'a>>]) -> Result<Nested, TooDeep> {
+    let mut n = Nested {
+        top: Vec::new(),
+        lists: Vec::new(),
+    };
+    let mut current: Option<usize> = None;
+    for (i, b) in blocks.iter().enumerate() {
+        let block = match b {
+            Some(b) if b.is_list_item() => b,
+            _ => {
+                n.top.push(Top::Node(i));
+                current = None;
+                continue;
+            }
+        };
+        let level = block.level_or_one();
+        let li = block.list_item.unwrap_or("");
+        let Some(cur) = current else {
+            let (root, cur) = create_nested(&mut n, blocks, i, 0.0)?;
+            n.top.push(Top::List(root));
+            current = Some(cur);
+            continue;
+        };
+        let cur_level = n.lists[cur].level;
+        let cur_li = list_item_of(blocks, n.lists[cur].first_block);
+        if level == cur_level && li == cur_li {
+            n.lists[cur].items.push(Item {
+                block: i,
+                placeholder: false,
+                sublists: Vec::new(),
+            });
+            continue;
+        }
+        if level > cur_level {
+            let (root, newcur) = create_nested(&mut n, blocks, i, cur_level)?;
+            append_nested(&mut n, cur, root);
+            current = Some(newcur);
+            continue;
+        }
+        if level < cur_level {
+            let found = match n.top.last() {
+                Some(Top::List(root)) => find_matching(&n, blocks, *root, level, Some(li)),
+                _ => None,
+            };
+            if let Some(m) = found {
+                n.lists[m].items.push(Item {
+                    block: i,
+                    placeholder: false,
+                    sublists: Vec::new(),
+                });
+                current = Some(m);
+                continue;
+            }
+            let (root, newcur) = create_nested(&mut n, blocks, i, 0.0)?;
+            n.top.push(Top::List(root));
+            current = Some(newcur);
+            continue;
+        }
+        // Same level, different list type: the toolkit searches without a
+        // type filter, which never matches, so a new top-level list starts.
+        let (root, newcur) = create_nested(&mut n, blocks, i, 0.0)?;
+        n.top.push(Top::List(root));
+        current = Some(newcur);
+    }
+    Ok(n)
+}
+
+fn list_item_of<'n>(blocks: &[Option<Block<'n, '_>>], i: usize) -> &'n str {
+    match blocks.get(i) {
+        Some(Some(b)) => b.list_item.unwrap_or(""),
+        _ => "",
+    }
+}
+
+fn create_nested(
+    n: &mut Nested,
+    blocks: &[Option<Block<'_, '_>>],
+    i: usize,
+    start_level: f64,
+) -> Result<(usize, usize), TooDeep> {
+    let level = match &blocks[i] {
+        Some(b) => b.level_or_one(),
+        None => 1.0,
+    };
+    let first = start_level + 1.0;
+    let span = level - first;
+    if span > 0.0 && (span >= MAX_LISTS as f64 || n.lists.len() + span as usize > MAX_LISTS) {
+        return Err(TooDeep { index: i, level });
+    }
+    let item = |lvl: f64| Item {
+        block: i,
+        placeholder: lvl != level,
+        sublists: Vec::new(),
+    };
+    let root = n.lists.len();
+    n.lists.push(List {
+        level: first,
+        first_block: i,
+        items: vec![item(first)],
+    });
+    let mut cur = root;
+    let mut l = first + 1.0;
+    while l <= level {
+        let id = n.lists.len();
+        n.lists.push(List {
+            level: l,
+            first_block: i,
+            items: vec![item(l)],
+        });
+        append_nested(n, cur, id);
+        cur = id;
+        l += 1.0;
+    }
+    Ok((root, cur))
+}
+
+fn append_nested(n: &mut Nested, parent: usize, child: usize) {
+    if let Some(last) = n.lists[parent].items.last_mut() {
+        last.sublists.push(child);
+    }
+}
+
+/// `findListMatching`: walks down the last-child chain from `root`.
+fn find_matching(
+    n: &Nested,
+    blocks: &[Option<Block<'_, '_>>],
+    root: usize,
+    level: f64,
+    li: Option<&str>,
+) -> Option<usize> {
+    let mut list = root;
+    loop {
+        let l = &n.lists[list];
+        if l.level == level {
+            if let Some(li) = li {
+                if list_item_of(blocks, l.first_block) == li {
+                    return Some(list);
+                }
+            }
+        }
+        let item = l.items.last()?;
+        match item.sublists.last() {
+            Some(s) => list = *s,
+            None => return None,
+        }
+    }
+}
