@@ -1,0 +1,254 @@
+//! JSONata expressions (`{% ... %}`), evaluated with the `jsonata-rs` crate plus the
+//! functions Step Functions adds (`$partition`, `$range`, `$hash`, `$parse`).
+
+use bumpalo::Bump;
+use jsonata_rs::{ArrayFlags, FunctionContext, JsonAta, Value as JValue};
+use serde_json::Value;
+
+use crate::value::number;
+
+/// Whether a string is a JSONata expression: `{% ... %}`.
+pub fn is_expression(s: &str) -> bool {
+    let t = s.trim();
+    t.len() >= 4 && t.starts_with("{%") && t.ends_with("%}")
+}
+
+/// The expression inside `{% ... %}`.
+pub fn strip(s: &str) -> &str {
+    let t = s.trim();
+    t.get(2..t.len().saturating_sub(2)).unwrap_or("").trim()
+}
+
+/// Checks the syntax of an expression.
+pub fn check_syntax(expr: &str) -> Result<(), String> {
+    let arena = Bump::new();
+    JsonAta::new(expr, &arena)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// The outcome of an evaluation.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A JSON value.
+    Value(Value),
+    /// The expression returned nothing.
+    Undefined,
+    /// The expression returned a function or something else that is not JSON.
+    Unsupported,
+}
+
+fn to_arena<'a>(arena: &'a Bump, v: &Value) -> &'a JValue<'a> {
+    match v {
+        Value::Null => JValue::null(arena),
+        Value::Bool(b) => JValue::bool(*b),
+        Value::Number(n) => JValue::number(arena, n.as_f64().unwrap_or(0.0)),
+        Value::String(s) => JValue::string(arena, s),
+        Value::Array(a) => {
+            let arr = JValue::array_with_capacity(arena, a.len(), ArrayFlags::empty());
+            for x in a {
+                arr.push(to_arena(arena, x));
+            }
+            arr
+        }
+        Value::Object(m) => {
+            let obj = JValue::object_with_capacity(arena, m.len());
+            for (k, x) in m {
+                obj.insert(k, to_arena(arena, x));
+            }
+            obj
+        }
+    }
+}
+
+fn from_arena<'a>(v: &'a JValue<'a>) -> Result<Option<Value>, ()> {
+    Ok(Some(match v {
+        JValue::Undefined => return Ok(None),
+        JValue::Null => Value::Null,
+        JValue::Number(n) => number(*n),
+        JValue::Bool(b) => Value::Bool(*b),
+        JValue::String(s) => Value::String(s.to_string()),
+        JValue::Array(..) | JValue::Range(..) => {
+            let mut out = Vec::new();
+            for m in v.members() {
+                if let Some(x) = from_arena(m)? {
+                    out.push(x);
+                }
+            }
+            Value::Array(out)
+        }
+        JValue::Object(_) => {
+            let mut out = serde_json::Map::new();
+            for (k, x) in v.entries() {
+                if let Some(x) = from_arena(x)? {
+                    out.insert(k.to_string(), x);
+                }
+            }
+            Value::Object(out)
+        }
+        _ => return Err(()),
+    }))
+}
+
+fn arg<'a>(args: &[&'a JValue<'a>], i: usize) -> &'a JValue<'a> {
+    args.get(i).copied().unwrap_or_else(JValue::undefined)
+}
+
+fn bad(ctx: &FunctionContext<'_, '_>, msg: &str) -> jsonata_rs::Error {
+    jsonata_rs::Error::D3137Error(format!("${}: {msg}", ctx.name))
+}
+
+fn fn_partition<'a>(
+    ctx: FunctionContext<'a, '_>,
+    args: &[&'a JValue<'a>],
+) -> jsonata_rs::Result<&'a JValue<'a>> {
+    let (arr, size) = (arg(args, 0), arg(args, 1));
+    if !arr.is_array() || !size.is_number() || size.as_f64() < 1.0 {
+        return Err(bad(&ctx, "expects an array and a positive chunk size"));
+    }
+    let size = size.as_f64() as usize;
+    let members: Vec<&'a JValue<'a>> = arr.members().collect();
+    let out = JValue::array_with_capacity(ctx.arena, members.len() / size + 1, ArrayFlags::empty());
+    for chunk in members.chunks(size) {
+        let c = JValue::array_with_capacity(ctx.arena, chunk.len(), ArrayFlags::empty());
+        for m in chunk {
+            c.push(m);
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+fn fn_range<'a>(
+    ctx: FunctionContext<'a, '_>,
+    args: &[&'a JValue<'a>],
+) -> jsonata_rs::Result<&'a JValue<'a>> {
+    let (s, e, st) = (arg(args, 0), arg(args, 1), arg(args, 2));
+    if !s.is_number() || !e.is_number() || !st.is_number() || st.as_f64() == 0.0 {
+        return Err(bad(&ctx, "expects start, end and a non-zero step"));
+    }
+    let (s, e, st) = (s.as_f64(), e.as_f64(), st.as_f64());
+    let out = JValue::array(ctx.arena, ArrayFlags::SEQUENCE);
+    let mut i = s;
+    let mut n = 0;
+    while (st > 0.0 && i <= e) || (st < 0.0 && i >= e) {
+        out.push(JValue::number(ctx.arena, i));
+        i += st;
+        n += 1;
+        if n > 1000 {
+            return Err(bad(&ctx, "cannot produce more than 1000 items"));
+        }
+    }
+    Ok(out)
+}
+
+fn fn_hash<'a>(
+    ctx: FunctionContext<'a, '_>,
+    args: &[&'a JValue<'a>],
+) -> jsonata_rs::Result<&'a JValue<'a>> {
+    let (d, a) = (arg(args, 0), arg(args, 1));
+    if !d.is_string() || !a.is_string() {
+        return Err(bad(&ctx, "expects a string and an algorithm name"));
+    }
+    use sha2::Digest as _;
+    let data = d.as_str();
+    let h = match &*a.as_str() {
+        "MD5" => hex::encode(md5::Md5::digest(data.as_bytes())),
+        "SHA-1" => hex::encode(sha1::Sha1::digest(data.as_bytes())),
+        "SHA-256" => hex::encode(sha2::Sha256::digest(data.as_bytes())),
+        "SHA-384" => hex::encode(sha2::Sha384::digest(data.as_bytes())),
+        "SHA-512" => hex::encode(sha2::Sha512::digest(data.as_bytes())),
+        _ => return Err(bad(&ctx, "unsupported algorithm")),
+    };
+    Ok(JValue::string(ctx.arena, &h))
+}
+
+fn fn_parse<'a>(
+    ctx: FunctionContext<'a, '_>,
+    args: &[&'a JValue<'a>],
+) -> jsonata_rs::Result<&'a JValue<'a>> {
+    let s = arg(args, 0);
+    if !s.is_string() {
+        return Err(bad(&ctx, "expects a string"));
+    }
+    let v: Value =
+        serde_json::from_str(&s.as_str()).map_err(|e| bad(&ctx, &format!("invalid JSON: {e}")))?;
+    Ok(to_arena(ctx.arena, &v))
+}
+
+/// Evaluates `expr` with `$states` bound to `states` and each variable in `vars`.
+pub fn evaluate<'v>(
+    expr: &str,
+    states: &Value,
+    vars: impl Iterator<Item = (&'v str, &'v Value)>,
+) -> Result<Outcome, String> {
+    let arena = Bump::new();
+    let j = JsonAta::new(expr, &arena).map_err(|e| e.to_string())?;
+    j.assign_var("states", to_arena(&arena, states));
+    for (name, v) in vars {
+        j.assign_var(name, to_arena(&arena, v));
+    }
+    j.register_function("partition", 2, fn_partition);
+    j.register_function("range", 3, fn_range);
+    j.register_function("hash", 2, fn_hash);
+    j.register_function("parse", 1, fn_parse);
+    let out = j.evaluate(None, None).map_err(|e| e.to_string())?;
+    let out = match out {
+        JValue::Array(a, flags) if flags.contains(ArrayFlags::SEQUENCE) && a.len() == 1 => a[0],
+        _ => out,
+    };
+    match from_arena(out) {
+        Ok(Some(v)) => Ok(Outcome::Value(v)),
+        Ok(None) => Ok(Outcome::Undefined),
+        Err(()) => Ok(Outcome::Unsupported),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(expr: &str, states: Value, expected: Value) {
+        match evaluate(expr, &states, std::iter::empty()).unwrap() {
+            Outcome::Value(v) => assert!(
+                crate::value::json_eq(&v, &expected),
+                "{expr}: {v} != {expected}"
+            ),
+            o => panic!("{expr}: {o:?}"),
+        }
+    }
+
+    #[test]
+    fn aws_functions() {
+        check("$partition([1,2,3], 2)", json!({}), json!([[1, 2], [3]]));
+        check("$range(0, 9, 3)", json!({}), json!([0, 3, 6, 9]));
+        check("$range(1, 9, 9)", json!({}), json!(1));
+        check("$parse('{\"a\": 1}')", json!({}), json!({"a": 1}));
+        check("$states.input.a + 1", json!({"input": {"a": 1}}), json!(2));
+        check(
+            "$contains('hello$world', /^hello\\$/)",
+            json!({}),
+            json!(true),
+        );
+        check(
+            "$hash('input data', 'SHA-1')",
+            json!({}),
+            json!("aaff4a450a104cd177d28d18d74485e8cae074b7"),
+        );
+    }
+
+    #[test]
+    fn undefined_and_functions() {
+        assert!(matches!(
+            evaluate("$nothing", &json!({}), std::iter::empty()).unwrap(),
+            Outcome::Undefined
+        ));
+        assert!(matches!(
+            evaluate("function($x){$x}", &json!({}), std::iter::empty()).unwrap(),
+            Outcome::Unsupported
+        ));
+        assert!(is_expression(" {% 1 %} "));
+        assert_eq!(strip("{% $x %}"), "$x");
+    }
+}
