@@ -700,9 +700,167 @@ fn crosspost_render_matches_the_reference_renderers() {
             }
         }
     }
-    eprintln!("{report}");
+    // Straight to the process's standard error, past the test harness's capture, so the
+    // counts show on every run.
+    {
+        use std::io::Write;
+        let _ = std::io::stderr().write_all(report.as_bytes());
+    }
     assert_eq!(
         failed_total, 0,
         "documents differ from the reference renderers:\n{report}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The harness itself
+
+fn check_normaliser(spec: &str, input: &str, expected: &str) {
+    let normaliser = Normaliser::parse("check", &serde_json::from_str(spec).unwrap());
+    assert_eq!(normaliser.apply(input), expected, "{spec} on {input:?}");
+}
+
+#[test]
+fn normalisers_rewrite_only_their_class() {
+    let drop = r#"{"kind": "drop-escapes", "chars": "*_"}"#;
+    check_normaliser(drop, r"a \* b \_ c", "a * b _ c");
+    check_normaliser(drop, r"\# \[x\]", r"\# \[x\]");
+    check_normaliser(drop, r"a \\* b", r"a \\* b");
+    check_normaliser(drop, r"end \", r"end \");
+
+    let replace = r#"{"kind": "replace", "pairs": [["&#x27;", "&#39;"], ["<br/>", "<br>"]]}"#;
+    check_normaliser(replace, "it&#x27;s<br/>x", "it&#39;s<br>x");
+    check_normaliser(replace, "&#x27", "&#x27");
+
+    let json = r#"{"kind": "canonical-json-fallback"}"#;
+    check_normaliser(
+        json,
+        "a\n\n```json:object\n{\n  \"_type\": \"x\",\n  \"w\": 640.0,\n  \"_key\": \"k\"\n}\n```\n\nb",
+        "a\n\n```json:object\n{\"_key\":\"k\",\"_type\":\"x\",\"w\":640}\n```\n\nb",
+    );
+    check_normaliser(
+        json,
+        "x json:object`{\"b\":1,\"a\":2}` y",
+        "x json:object`{\"a\":2,\"b\":1}` y",
+    );
+    check_normaliser(
+        json,
+        "```js\n{\"b\":1,\"a\":2}\n```",
+        "```js\n{\"b\":1,\"a\":2}\n```",
+    );
+}
+
+#[test]
+fn judge_allows_a_difference_only_through_a_listed_class() {
+    let star = Deviation {
+        id: "star".into(),
+        format: Format::Markdown,
+        readme: "stars".into(),
+        normaliser: Normaliser::DropEscapes(vec!['*']),
+    };
+    let entity = Deviation {
+        id: "entity".into(),
+        format: Format::Markdown,
+        readme: "entity".into(),
+        normaliser: Normaliser::Replace(vec![("&amp;".into(), "&".into())]),
+    };
+    let both = [&star, &entity];
+    let cases: [(&str, Result<String, String>, Verdict); 6] = [
+        ("a *b*", Ok("a *b*".into()), Verdict::Identical),
+        (
+            r"a \*b",
+            Ok("a *b".into()),
+            Verdict::Allowed(vec!["star".into()]),
+        ),
+        (
+            r"\* &amp;",
+            Ok("* &".into()),
+            Verdict::Allowed(vec!["star".into(), "entity".into()]),
+        ),
+        (r"a \_b", Ok("a _b".into()), Verdict::Failed),
+        ("a", Err("null".into()), Verdict::Failed),
+        ("a", Ok("b".into()), Verdict::Failed),
+    ];
+    for (reference, ours, expected) in cases {
+        assert_eq!(
+            judge(reference, &ours, &both),
+            expected,
+            "{reference:?} vs {ours:?}"
+        );
+    }
+    assert_eq!(judge(r"a \*b", &Ok("a *b".into()), &[]), Verdict::Failed);
+}
+
+#[test]
+fn generator_is_deterministic_and_covers_the_advertised_variety() {
+    let corpus = |seed| {
+        let mut g = Generator::new(seed);
+        (0..DEFAULT_DOCS).map(|_| g.document()).collect::<Vec<J>>()
+    };
+    let docs = corpus(DEFAULT_SEED);
+    let text: Vec<String> = docs.iter().map(J::to_json).collect();
+    let again: Vec<String> = corpus(DEFAULT_SEED).iter().map(J::to_json).collect();
+    assert_eq!(text, again, "same seed, different documents");
+    assert_ne!(
+        text,
+        corpus(DEFAULT_SEED + 1)
+            .iter()
+            .map(J::to_json)
+            .collect::<Vec<_>>()
+    );
+
+    let all = text.join("\n");
+    for needle in [
+        r#""style":"h1""#,
+        r#""style":"h2""#,
+        r#""style":"h3""#,
+        r#""style":"h4""#,
+        r#""style":"h5""#,
+        r#""style":"h6""#,
+        r#""style":"blockquote""#,
+        r#""style":"normal""#,
+        r#""style":"lead""#,
+        r#""listItem":"bullet""#,
+        r#""listItem":"number""#,
+        r#""listItem":"square""#,
+        r#""strong""#,
+        r#""em""#,
+        r#""code""#,
+        r#""underline""#,
+        r#""strike-through""#,
+        r#""highlight""#,
+        r#""_type":"internalLink""#,
+        r#""href":"javascript:alert(1)""#,
+        r#""href":"https://example.com""#,
+        r#""text":"""#,
+        r#""text":"\n""#,
+        r#""_type":"youtube""#,
+        r#""_type":"mention""#,
+        r#""_type":"code""#,
+        "<script>",
+        "&amp;",
+        r"\\*",
+    ] {
+        assert!(all.contains(needle), "the corpus never has {needle}");
+    }
+    assert!(
+        docs.iter().any(|d| matches!(d, J::Obj(_))),
+        "no bare block in the corpus"
+    );
+    // A list item followed by one two levels deeper (level 1 to 3, say).
+    let list_level = |block: &J| {
+        let J::Obj(fields) = block else { return None };
+        field(fields, "listItem")?;
+        match field(fields, "level") {
+            Some((_, J::Num(n))) => n.parse::<u32>().ok(),
+            _ => Some(1),
+        }
+    };
+    let level_jump = docs.iter().any(|d| match d {
+        J::Arr(blocks) => blocks.windows(2).any(
+            |w| matches!((list_level(&w[0]), list_level(&w[1])), (Some(a), Some(b)) if b >= a + 2),
+        ),
+        _ => false,
+    });
+    assert!(level_jump, "no list level jumps in the corpus");
 }
