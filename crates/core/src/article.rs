@@ -113,6 +113,34 @@ pub struct Article {
     pub sanity_dataset: Option<String>,
 }
 
+impl Article {
+    /// Where the article's image assets live, for the Portable Text renderers.
+    pub fn sanity_config(&self) -> portable_text::SanityConfig {
+        portable_text::SanityConfig {
+            project_id: self.sanity_project_id.clone(),
+            dataset: self.sanity_dataset.clone(),
+        }
+    }
+
+    /// [`Article::sanity_config`], falling back to the function's `SANITY_PROJECT_ID` /
+    /// `SANITY_DATASET` for what the article does not name.
+    pub fn sanity_config_or(
+        &self,
+        fallback: &crate::config::CommonConfig,
+    ) -> portable_text::SanityConfig {
+        portable_text::SanityConfig {
+            project_id: self
+                .sanity_project_id
+                .clone()
+                .or_else(|| fallback.sanity_project_id.clone()),
+            dataset: self
+                .sanity_dataset
+                .clone()
+                .or_else(|| fallback.sanity_dataset.clone()),
+        }
+    }
+}
+
 /// The article in the execution input: inline when small, otherwise a claim check on a stored
 /// snapshot (Step Functions limits a state's payload to 256 KiB).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
