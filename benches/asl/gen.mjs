@@ -7,7 +7,9 @@
 //   An inline Map over 10,000 items; each iteration runs a Choice, one of three Pass states
 //   that reshape the item with Parameters, a Pass with ResultPath, a second Choice and a
 //   final Pass (6 states per item, 60,000 state transitions), then a summary with an
-//   intrinsic function.
+//   intrinsic function. The items are plain numbers so that the input, every state's
+//   data and the Map's result stay under Step Functions' 256 KiB payload limit, which a
+//   faithful executor enforces (States.DataLimitExceeded).
 // OUT_DIR/parallel-50.asl.json + parallel-50.input.json
 //   A Parallel state of 50 branches; each branch runs a Choice, a Pass, and an inline Map
 //   over 200 items with Choice and Pass inside (10,000 iterations in all).
@@ -48,28 +50,36 @@ const mapDefinition = {
           Classify: {
             Type: 'Choice',
             Choices: [
-              { Variable: '$.score', NumericGreaterThanEquals: 50, Next: 'High' },
+              { Variable: '$', NumericGreaterThanEquals: 5000, Next: 'High' },
               {
                 And: [
-                  { Variable: '$.tags', IsPresent: true },
-                  { Variable: '$.kind', StringEquals: 'draft' },
+                  { Variable: '$', NumericGreaterThanEquals: 1000 },
+                  { Not: { Variable: '$', NumericGreaterThanEquals: 2000 } },
                 ],
-                Next: 'Draft',
+                Next: 'Middle',
               },
             ],
             Default: 'Low',
           },
-          High: { Type: 'Pass', Parameters: { 'id.$': '$.id', band: 'high', 'title.$': '$.title' }, Next: 'Annotate' },
-          Draft: { Type: 'Pass', Parameters: { 'id.$': '$.id', band: 'draft', 'title.$': '$.title' }, Next: 'Annotate' },
-          Low: { Type: 'Pass', Parameters: { 'id.$': '$.id', band: 'low', 'title.$': '$.title' }, Next: 'Annotate' },
+          High: { Type: 'Pass', Parameters: { 'n.$': '$', band: 'high' }, Next: 'Annotate' },
+          Middle: { Type: 'Pass', Parameters: { 'n.$': '$', band: 'middle' }, Next: 'Annotate' },
+          Low: { Type: 'Pass', Parameters: { 'n.$': '$', band: 'low' }, Next: 'Annotate' },
           Annotate: { Type: 'Pass', Result: { checked: true }, ResultPath: '$.meta', Next: 'Keep?' },
           'Keep?': {
             Type: 'Choice',
-            Choices: [{ Variable: '$.band', StringEquals: 'high', Next: 'Keep' }],
+            Choices: [
+              {
+                Or: [
+                  { Variable: '$.band', StringEquals: 'high' },
+                  { Variable: '$.band', StringEquals: 'middle' },
+                ],
+                Next: 'Keep',
+              },
+            ],
             Default: 'Drop',
           },
-          Keep: { Type: 'Pass', End: true },
-          Drop: { Type: 'Pass', OutputPath: '$.id', End: true },
+          Keep: { Type: 'Pass', OutputPath: '$.n', End: true },
+          Drop: { Type: 'Pass', Result: -1, End: true },
         },
       },
       ResultPath: '$.results',
@@ -83,7 +93,8 @@ const mapDefinition = {
   },
 };
 
-const mapInput = { items: Array.from({ length: 10000 }, (_, i) => item(i)) };
+// 1..10000: aws-local-stepfunctions 3.0.0 cannot select a falsy value (0) with the path `$`.
+const mapInput = { items: Array.from({ length: 10000 }, (_, i) => i + 1) };
 
 function branch(b) {
   return {
@@ -134,7 +145,7 @@ const parallelDefinition = {
 
 const parallelInput = { threshold: 25, items: Array.from({ length: 200 }, (_, i) => item(i)) };
 
-const write = (name, value) => writeFileSync(join(outDir, name), JSON.stringify(value, null, 1) + '\n');
+const write = (name, value) => writeFileSync(join(outDir, name), JSON.stringify(value) + '\n');
 write('map-10k.asl.json', mapDefinition);
 write('map-10k.input.json', mapInput);
 write('parallel-50.asl.json', parallelDefinition);
