@@ -159,12 +159,9 @@ fn needs_slow_path(pieces: &[Piece<'_>], line_index: usize, heading: bool) -> bo
             Piece::Break => {}
         }
     }
-    if heading && line_index == 0 {
-        if let Some(t) = last_text {
-            if t.trim_end_matches([' ', '\t']).ends_with('#') {
-                return true;
-            }
-        }
+    if heading && line_index == 0 && last_text.is_some() {
+        // A `#` anywhere may end up in the closing-sequence position.
+        return pieces.iter().any(|p| matches!(p, Piece::Text { raw, .. } if raw.contains('#')));
     }
     false
 }
@@ -620,30 +617,50 @@ fn linkify_mask(
 }
 
 fn url_end(p: &[char], from: usize) -> usize {
+    let letter = |c: char| !(is_ws(Some(c)) || c.is_control() || is_punct(Some(c)));
+    // Host: letters/digits, `-` and `.`; then an optional port.
     let mut e = from;
+    while e < p.len() && (letter(p[e]) || matches!(p[e], '-' | '.')) {
+        e += 1;
+    }
+    while e > from && matches!(p[e - 1], '.' | '-') {
+        e -= 1;
+    }
+    if p.get(e) == Some(&':') {
+        let digits = p[e + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if (1..=5).contains(&digits) {
+            e += 1 + digits;
+        }
+    }
+    // Path only after `/`, `?` or `#`.
+    if !matches!(p.get(e), Some('/') | Some('?') | Some('#')) {
+        return e;
+    }
+    let path_start = e;
     while e < p.len() {
         let c = p[e];
-        if is_ws(Some(c)) || c.is_control() || matches!(c, '<' | '>' | '"' | '`') {
+        if is_ws(Some(c)) || c.is_control() || matches!(c, '<' | '>' | '\u{ff5c}') {
             break;
         }
         e += 1;
     }
     loop {
-        if e <= from {
+        if e <= path_start + 1 {
             break;
         }
         let c = p[e - 1];
         let unbalanced = |open: char, close: char| {
-            let o = p[from..e].iter().filter(|x| **x == open).count();
-            let cl = p[from..e].iter().filter(|x| **x == close).count();
+            let o = p[path_start..e].iter().filter(|x| **x == open).count();
+            let cl = p[path_start..e].iter().filter(|x| **x == close).count();
             cl > o
         };
-        if matches!(
-            c,
-            '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' | '_' | '~'
-        ) || (c == ')' && unbalanced('(', ')'))
+        let quote_unpaired =
+            |q: char| p[path_start..e].iter().filter(|x| **x == q).count() % 2 == 1;
+        if matches!(c, '.' | ',' | ';' | '!' | '?' | '-')
+            || (c == ')' && unbalanced('(', ')'))
             || (c == ']' && unbalanced('[', ']'))
             || (c == '}' && unbalanced('{', '}'))
+            || ((c == '"' || c == '\'') && quote_unpaired(c))
         {
             e -= 1;
         } else {
