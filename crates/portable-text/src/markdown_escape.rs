@@ -161,7 +161,9 @@ fn needs_slow_path(pieces: &[Piece<'_>], line_index: usize, heading: bool) -> bo
     }
     if heading && line_index == 0 && last_text.is_some() {
         // A `#` anywhere may end up in the closing-sequence position.
-        return pieces.iter().any(|p| matches!(p, Piece::Text { raw, .. } if raw.contains('#')));
+        return pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Text { raw, .. } if raw.contains('#')));
     }
     false
 }

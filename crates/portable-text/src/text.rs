@@ -41,7 +41,7 @@ pub(crate) fn render(entries: &[Entry<'_>], out: &mut String) -> Result<(), Erro
             Node::Custom(o) => match o.raw("_type") {
                 Some("\"code\"") => {
                     if let Some(code) = o.str("code") {
-                        buf.push_str(&code);
+                        buf.push_str(code.trim_end_matches(['\n', '\r']));
                     }
                 }
                 Some("\"image\"") => {

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use crate::model::Object;
 use crate::node::{span_view, Block, SpanView};
@@ -100,28 +101,34 @@ impl<'a> MarkTree<'a> {
         for (i, child) in children.iter().enumerate() {
             let mut needed: Vec<Cow<'a, str>> = match &spans[i] {
                 Some(s) if !s.marks.is_empty() => {
-                    // JS keeps one occurrence count per distinct mark name.
-                    let count = |m: &str| -> u32 {
-                        s.marks
-                            .iter()
-                            .position(|x| x == m)
-                            .map(|p| occ[i][p])
-                            .unwrap_or(1)
-                    };
-                    let mut ms = s.marks.clone();
+                    // JS keeps one occurrence count per distinct mark name
+                    // (the first occurrence's).
+                    let mut first: HashMap<&str, u32> = HashMap::with_capacity(s.marks.len());
+                    for (p, m) in s.marks.iter().enumerate() {
+                        first.entry(&**m).or_insert(occ[i][p]);
+                    }
+                    let mut ms: Vec<(u32, i32, Cow<'a, str>)> = s
+                        .marks
+                        .iter()
+                        .map(|m| {
+                            (
+                                first.get(&**m).copied().unwrap_or(1),
+                                known_pos(m),
+                                m.clone(),
+                            )
+                        })
+                        .collect();
                     ms.sort_by(|a, b| {
-                        let (ca, cb) = (count(a), count(b));
-                        if ca != cb {
-                            return cb.cmp(&ca);
+                        if a.0 != b.0 {
+                            return b.0.cmp(&a.0);
                         }
-                        let (pa, pb) = (known_pos(a), known_pos(b));
-                        if pa == pb {
-                            locale_cmp(a, b)
+                        if a.1 == b.1 {
+                            locale_cmp(&a.2, &b.2)
                         } else {
-                            pa.cmp(&pb)
+                            a.1.cmp(&b.1)
                         }
                     });
-                    ms
+                    ms.into_iter().map(|(_, _, m)| m).collect()
                 }
                 _ => Vec::new(),
             };
