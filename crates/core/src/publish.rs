@@ -231,6 +231,36 @@ pub async fn finish_unpublish(
     Ok(entry)
 }
 
+/// Turns a recorded post back into a `pending` claim, for platforms where bringing a taken-down
+/// post back means creating a new one (Hashnode removes posts). The conditional replace makes
+/// sure only one execution re-creates it.
+pub async fn reclaim(
+    ledger: &dyn Ledger,
+    previous: &LedgerEntry,
+    article: &Article,
+    now: DateTime<Utc>,
+) -> Result<Claim, TaskError> {
+    let entry = LedgerEntry {
+        state: EntryState::Pending,
+        remote_id: None,
+        url: None,
+        content_hash: None,
+        revision: article.revision.clone(),
+        source_updated_at: article.updated_at.clone(),
+        version: previous.version + 1,
+        updated_at: rfc3339(now),
+        ..previous.clone()
+    };
+    ledger
+        .replace(&entry, previous.version)
+        .await
+        .map_err(|e| conflict(e, "another execution is re-creating this post"))?;
+    Ok(Claim {
+        entry,
+        resumed: false,
+    })
+}
+
 /// Gives a claim back after a create that certainly created nothing (the platform refused it),
 /// so a later revision can try again at once. Best effort: a lost condition is ignored.
 pub async fn release_claim(ledger: &dyn Ledger, claim: &Claim) -> Result<(), TaskError> {
