@@ -73,30 +73,7 @@ pub trait MarkdownComponents {
 
     /// Renders a list item: indentation of three spaces per depth, then the marker.
     fn list_item(&self, item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
-        let depth = item.depth.unwrap_or_else(|| {
-            let l = item.block.level_or_one() - 1.0;
-            if l > 0.0 {
-                l as usize
-            } else {
-                0
-            }
-        });
-        for _ in 0..depth {
-            out.push_str("   ");
-        }
-        match item.list_item {
-            "number" => {
-                out.push_str(&item.index.unwrap_or(1).to_string());
-                out.push_str(". ");
-            }
-            "task" => out.push_str(if item.block.checked() {
-                "- [x] "
-            } else {
-                "- [ ] "
-            }),
-            _ => out.push_str("- "),
-        }
-        out.push_str(children);
+        default_list_item(item, children, out);
     }
 
     /// Writes one piece of already escaped span text.
@@ -189,6 +166,35 @@ pub trait MarkdownComponents {
             _ => "\n\n",
         }
     }
+}
+
+/// The default list item renderer (three spaces of indentation per depth, then
+/// `- `, `N. ` or a task checkbox).
+pub fn default_list_item(item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
+    let depth = item.depth.unwrap_or_else(|| {
+        let l = item.block.level_or_one() - 1.0;
+        if l > 0.0 {
+            l as usize
+        } else {
+            0
+        }
+    });
+    for _ in 0..depth {
+        out.push_str("   ");
+    }
+    match item.list_item {
+        "number" => {
+            out.push_str(&item.index.unwrap_or(1).to_string());
+            out.push_str(". ");
+        }
+        "task" => out.push_str(if item.block.checked() {
+            "- [x] "
+        } else {
+            "- [ ] "
+        }),
+        _ => out.push_str("- "),
+    }
+    out.push_str(children);
 }
 
 /// The default mark renderers (for profiles that override [`MarkdownComponents::mark`]

@@ -15,7 +15,9 @@
 //!   elements in a published post).
 
 use crate::html::{escape_html_chars, uri_looks_safe, HtmlComponents};
-use crate::markdown::{code_span, escape_label, longest_run, MarkdownComponents};
+use crate::markdown::{
+    code_span, default_list_item, escape_label, longest_run, ListItem, MarkdownComponents,
+};
 use crate::model::Object;
 use crate::node::Block;
 use crate::sanity::{self, Embed, SanityConfig};
@@ -139,6 +141,11 @@ impl MarkdownComponents for Devto<'_> {
         crate::markdown::default_mark(self, mark, children, out);
     }
 
+    fn list_item(&self, item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
+        // Leading spaces would move the item's content column and break nesting.
+        default_list_item(item, children.trim_start_matches([' ', '\t']), out);
+    }
+
     fn custom_type(&self, obj: &Object<'_>, is_inline: bool, out: &mut String) -> bool {
         if is_inline {
             return false;
@@ -199,6 +206,11 @@ impl<'s> Hashnode<'s> {
 }
 
 impl MarkdownComponents for Hashnode<'_> {
+    fn list_item(&self, item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
+        // Leading spaces would move the item's content column and break nesting.
+        default_list_item(item, children.trim_start_matches([' ', '\t']), out);
+    }
+
     fn custom_type(&self, obj: &Object<'_>, is_inline: bool, out: &mut String) -> bool {
         if is_inline {
             return false;
