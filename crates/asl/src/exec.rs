@@ -46,6 +46,15 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
+fn obj(fields: Vec<(&str, Value)>) -> Value {
+    Value::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
+}
+
 fn fmt_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
@@ -106,7 +115,9 @@ struct Run<'m> {
     sm: std::marker::PhantomData<&'m StateMachine>,
     opts: ExecutionOptions,
     hist: Mutex<Hist>,
+    /// `$$.Execution` without `Input` (kept apart so it is not copied for every lookup).
     execution_ctx: Value,
+    input: Value,
     state_machine_ctx: Value,
     deadline: Option<DateTime<Utc>>,
 }
@@ -166,13 +177,17 @@ impl<'a> Env<'a> {
     }
 
     fn map_ctx(&self) -> Option<Value> {
-        self.map_item
-            .map(|(i, v)| serde_json::json!({"Item": {"Index": i, "Value": v}}))
+        self.map_item.map(|(i, v)| {
+            obj(vec![(
+                "Item",
+                obj(vec![("Index", Value::from(i)), ("Value", v.clone())]),
+            )])
+        })
     }
 
     fn context_object(&self) -> Value {
         let mut m = Map::new();
-        m.insert("Execution".into(), self.run.execution_ctx.clone());
+        m.insert("Execution".into(), self.run.execution_with_input());
         m.insert("StateMachine".into(), self.run.state_machine_ctx.clone());
         m.insert("State".into(), self.state_ctx());
         if let Some(mc) = self.map_ctx() {
@@ -190,9 +205,13 @@ impl<'a> Env<'a> {
                 p.select(&v).map(|c| Cow::Owned(c.into_owned()))
             }
             Root::Context => match p.first_field() {
-                Some("Execution") => p
-                    .select_from(&self.run.execution_ctx, 1)
+                Some("Execution") if p.field_at(1) == Some("Input") => p
+                    .select_from(&self.run.input, 2)
                     .map(|c| Cow::Owned(c.into_owned())),
+                Some("Execution") => {
+                    let e = self.run.execution_with_input();
+                    p.select_from(&e, 1).map(|c| Cow::Owned(c.into_owned()))
+                }
                 Some("StateMachine") => p
                     .select_from(&self.run.state_machine_ctx, 1)
                     .map(|c| Cow::Owned(c.into_owned())),
@@ -301,24 +320,28 @@ impl<'a> Env<'a> {
         }
     }
 
-    /// InputPath / OutputPath semantics: default `$`, `null` gives `{}`.
-    fn apply_path(&self, pf: &PathField, v: Value) -> Result<Value, Failure> {
+    /// InputPath / OutputPath semantics: default `$`, `null` gives `{}`. Borrowed input stays
+    /// borrowed when the path selects inside it.
+    fn apply_path<'x>(&self, pf: &PathField, v: Cow<'x, Value>) -> Result<Cow<'x, Value>, Failure> {
         match pf {
             PathField::Default => Ok(v),
-            PathField::Null => Ok(Value::Object(Map::new())),
+            PathField::Null => Ok(Cow::Owned(Value::Object(Map::new()))),
+            PathField::Path(p) if p.text() == "$" => Ok(v),
             PathField::Path(p) => {
-                if p.text() == "$" {
-                    return Ok(v);
-                }
-                let env = self.with_input(&v);
-                match env.resolve(p) {
-                    Some(x) => Ok(x.into_owned()),
-                    None => Err(self.runtime(format!(
+                let found: Option<Cow<'x, Value>> = match (p.root(), v) {
+                    (Root::Input, Cow::Borrowed(r)) => p.select(r),
+                    (Root::Input, Cow::Owned(o)) => {
+                        p.select(&o).map(|c| Cow::Owned(c.into_owned()))
+                    }
+                    _ => self.resolve(p).map(|c| Cow::Owned(c.into_owned())),
+                };
+                found.ok_or_else(|| {
+                    self.runtime(format!(
                         "Invalid path '{}' : No results for path: {}",
                         p.text(),
                         p.bracket_form()
-                    ))),
-                }
+                    ))
+                })
             }
         }
     }
@@ -326,14 +349,14 @@ impl<'a> Env<'a> {
     fn apply_result_path(
         &self,
         pf: &PathField,
-        raw: Value,
+        raw: &Value,
         result: Value,
     ) -> Result<Value, Failure> {
         match pf {
             PathField::Default => Ok(result),
-            PathField::Null => Ok(raw),
+            PathField::Null => Ok(raw.clone()),
             PathField::Path(p) => {
-                let mut raw = raw;
+                let mut raw = raw.clone();
                 p.set(&mut raw, result).map_err(|e| self.runtime(e))?;
                 Ok(raw)
             }
@@ -447,18 +470,22 @@ pub(crate) async fn run(sm: &StateMachine, input: Value, opts: ExecutionOptions)
             opts.region, opts.account, opts.state_machine_name, opts.name
         )
     };
-    let mut execution_ctx = serde_json::json!({
-        "Id": exec_arn,
-        "Input": input,
-        "StartTime": fmt_time(start),
-        "Name": opts.name,
-        "RoleArn": format!("arn:aws:iam::{}:role/StepFunctionsLocalRole", opts.account),
-    });
+    let mut fields = vec![
+        ("Id", Value::String(exec_arn)),
+        ("StartTime", Value::String(fmt_time(start))),
+        ("Name", Value::String(opts.name.clone())),
+        (
+            "RoleArn",
+            Value::String(format!(
+                "arn:aws:iam::{}:role/StepFunctionsLocalRole",
+                opts.account
+            )),
+        ),
+    ];
     if !express {
-        if let Value::Object(m) = &mut execution_ctx {
-            m.insert("RedriveCount".into(), Value::from(0));
-        }
+        fields.push(("RedriveCount", Value::from(0)));
     }
+    let execution_ctx = obj(fields);
     let state_machine_ctx = serde_json::json!({"Id": sm_arn, "Name": opts.state_machine_name});
     let deadline = sm
         .timeout_seconds
@@ -471,24 +498,25 @@ pub(crate) async fn run(sm: &StateMachine, input: Value, opts: ExecutionOptions)
             last_id: 0,
         }),
         execution_ctx,
+        input,
         state_machine_ctx,
         deadline,
     };
     let details =
-        (run.opts.history == HistoryLevel::Full).then(|| serde_json::json!({"input": input}));
+        (run.opts.history == HistoryLevel::Full).then(|| obj(vec![("input", run.input.clone())]));
     run.event(Ev::ExecutionStarted, None, None, None, details);
     let scope = Scope::root();
     let too_big = run
         .opts
         .payload_limit
-        .is_some_and(|limit| json_size(&input) > limit);
+        .is_some_and(|limit| json_size(&run.input) > limit);
     let result = if too_big {
         Err(Failure::new(
             "States.DataLimitExceeded",
             "The execution input exceeds the maximum number of bytes service limit.",
         ))
     } else {
-        let fut = run.run_program(&sm.program, input, &scope);
+        let fut = run.run_program(&sm.program, Cow::Borrowed(&run.input), &scope);
         match (deadline, run.opts.clock.is_virtual()) {
             (Some(d), false) => {
                 let wait = (d - start).to_std().unwrap_or(Duration::ZERO);
@@ -514,7 +542,8 @@ pub(crate) async fn run(sm: &StateMachine, input: Value, opts: ExecutionOptions)
     let (ev, details) = match status {
         Status::Succeeded => (
             Ev::ExecutionSucceeded,
-            (run.opts.history == HistoryLevel::Full).then(|| serde_json::json!({"output": output})),
+            (run.opts.history == HistoryLevel::Full)
+                .then(|| obj(vec![("output", output.clone().unwrap_or(Value::Null))])),
         ),
         Status::TimedOut => (
             Ev::ExecutionTimedOut,
@@ -537,6 +566,14 @@ pub(crate) async fn run(sm: &StateMachine, input: Value, opts: ExecutionOptions)
 }
 
 impl<'m> Run<'m> {
+    fn execution_with_input(&self) -> Value {
+        let mut e = self.execution_ctx.clone();
+        if let Value::Object(m) = &mut e {
+            m.insert("Input".into(), self.input.clone());
+        }
+        e
+    }
+
     fn event(
         &self,
         ty: Ev,
@@ -596,7 +633,7 @@ impl<'m> Run<'m> {
     fn run_program<'a>(
         &'a self,
         prog: &'a Program,
-        input: Value,
+        input: Cow<'a, Value>,
         scope: &'a Arc<Scope>,
     ) -> BoxFuture<'a, Result<Value, Failure>> {
         async move {
@@ -613,7 +650,7 @@ impl<'m> Run<'m> {
                 let step = self.run_state(st, input, scope).await?;
                 match step.next {
                     Some(n) => {
-                        input = step.output;
+                        input = Cow::Owned(step.output);
                         cur = n;
                     }
                     None => return Ok(step.output),
@@ -626,12 +663,13 @@ impl<'m> Run<'m> {
     async fn run_state(
         &self,
         st: &State,
-        input: Value,
+        input: Cow<'_, Value>,
         scope: &Arc<Scope>,
     ) -> Result<Step, Failure> {
+        let input: &Value = &input;
         let ty = st.kind.type_name();
         let entered = self.opts.clock.now();
-        let details = self.full().then(|| serde_json::json!({"input": input}));
+        let details = self.full().then(|| obj(vec![("input", input.clone())]));
         let entered_id = self.event(Ev::entered(ty), Some(&st.name), None, None, details);
         let mut retry_counts = vec![0u32; st.retry.len()];
         let mut attempt = 0u32;
@@ -639,8 +677,8 @@ impl<'m> Run<'m> {
             let env = Env {
                 run: self,
                 state: st,
-                input: &input,
-                state_input: &input,
+                input,
+                state_input: input,
                 scope,
                 entered,
                 entered_id,
@@ -649,14 +687,14 @@ impl<'m> Run<'m> {
                 result: None,
                 error_output: None,
             };
-            let res = self.attempt(env, &input).await;
+            let res = self.attempt(env, input).await;
             let res = res.and_then(|step| self.check_size(st, step));
             match res {
                 Ok(step) => {
                     if let Some(ev) = Ev::exited(ty) {
                         let details = self
                             .full()
-                            .then(|| serde_json::json!({"output": step.output}));
+                            .then(|| obj(vec![("output", step.output.clone())]));
                         self.event(ev, Some(&st.name), None, None, details);
                     }
                     return Ok(step);
@@ -722,7 +760,7 @@ impl<'m> Run<'m> {
                     None => None,
                 };
                 (
-                    env.apply_result_path(&c.result_path, raw, eo.clone())?,
+                    env.apply_result_path(&c.result_path, &raw, eo.clone())?,
                     vars,
                 )
             }
@@ -742,7 +780,7 @@ impl<'m> Run<'m> {
             env.scope.set_all(v);
         }
         if let Some(ev) = Ev::exited(ty) {
-            let details = self.full().then(|| serde_json::json!({"output": output}));
+            let details = self.full().then(|| obj(vec![("output", output.clone())]));
             self.event(ev, Some(&env.state.name), None, None, details);
         }
         Ok(Step {
@@ -762,7 +800,7 @@ impl<'m> Run<'m> {
 
     async fn attempt_jsonpath(&self, env: Env<'_>, raw: &Value) -> Result<Step, Failure> {
         let st = env.state;
-        let effective = env.apply_path(&st.input_path, raw.clone())?;
+        let effective = env.apply_path(&st.input_path, Cow::Borrowed(raw))?;
         // Fail and Choice use the effective input directly.
         match &st.kind {
             Kind::Fail { error, cause } => {
@@ -807,7 +845,7 @@ impl<'m> Run<'m> {
                     Some(a) => Some(e.assign(a)?),
                     None => None,
                 };
-                let output = env.apply_path(&st.output_path, effective)?;
+                let output = env.apply_path(&st.output_path, effective)?.into_owned();
                 if let Some(v) = vars {
                     env.scope.set_all(v);
                 }
@@ -818,29 +856,46 @@ impl<'m> Run<'m> {
             }
             _ => {}
         }
-        let params = match &st.parameters {
+        let params: Option<Value> = match &st.parameters {
             Some(t) if !matches!(st.kind, Kind::Map(_)) => {
-                env.with_input(&effective).eval(t, "Parameters")?
+                Some(env.with_input(&effective).eval(t, "Parameters")?)
             }
-            _ => effective.clone(),
+            _ => None,
         };
+        let owned_params =
+            |params: Option<Value>| params.unwrap_or_else(|| effective.as_ref().clone());
         let (result, uses_result_path) = match &st.kind {
-            Kind::Pass { result } => (result.clone().unwrap_or(params), true),
+            Kind::Pass { result } => (
+                match result {
+                    Some(r) => r.clone(),
+                    None => owned_params(params),
+                },
+                true,
+            ),
             Kind::Task {
                 resource, timeout, ..
             } => (
-                self.task(env.with_input(&effective), resource, timeout, params)
-                    .await?,
+                self.task(
+                    env.with_input(&effective),
+                    resource,
+                    timeout,
+                    owned_params(params),
+                )
+                .await?,
                 true,
             ),
             Kind::Wait(w) => {
                 self.wait(env.with_input(&effective), w).await?;
-                (params, false)
+                (owned_params(params), false)
             }
-            Kind::Succeed => (params, false),
-            Kind::Parallel { branches } => (self.parallel(env, branches, params).await?, true),
+            Kind::Parallel { branches } => {
+                let input = params.as_ref().unwrap_or(&effective);
+                (self.parallel(env, branches, input).await?, true)
+            }
             Kind::Map(spec) => (self.map(env.with_input(&effective), spec).await?, true),
-            Kind::Fail { .. } | Kind::Choice { .. } => (params, false),
+            Kind::Succeed | Kind::Fail { .. } | Kind::Choice { .. } => {
+                (owned_params(params), false)
+            }
         };
         let result = match &st.result_selector {
             Some(t) => env.with_input(&result).eval(t, "ResultSelector")?,
@@ -851,11 +906,13 @@ impl<'m> Run<'m> {
             None => None,
         };
         let combined = if uses_result_path {
-            env.apply_result_path(&st.result_path, raw.clone(), result)?
+            env.apply_result_path(&st.result_path, raw, result)?
         } else {
             result
         };
-        let output = env.apply_path(&st.output_path, combined)?;
+        let output = env
+            .apply_path(&st.output_path, Cow::Owned(combined))?
+            .into_owned();
         if let Some(v) = vars {
             env.scope.set_all(v);
         }
@@ -930,11 +987,11 @@ impl<'m> Run<'m> {
             }
             Kind::Parallel { branches } => {
                 let args = match &st.arguments {
-                    Some(t) => env.eval(t, "Arguments")?,
-                    None => raw.clone(),
+                    Some(t) => Cow::Owned(env.eval(t, "Arguments")?),
+                    None => Cow::Borrowed(raw),
                 };
                 (
-                    Some(self.parallel(env, branches, args).await?),
+                    Some(self.parallel(env, branches, &args).await?),
                     st.next.clone(),
                 )
             }
@@ -1042,7 +1099,7 @@ impl<'m> Run<'m> {
             None => None,
         };
         let name = &env.state.name;
-        let details = self.full().then(|| serde_json::json!({"parameters": args}));
+        let details = self.full().then(|| obj(vec![("parameters", args.clone())]));
         self.event(Ev::TaskScheduled, Some(name), Some(resource), None, details);
         self.event(Ev::TaskStarted, Some(name), Some(resource), None, None);
         let ctx = TaskContext {
@@ -1090,7 +1147,7 @@ impl<'m> Run<'m> {
                 Err(f)
             }
             Some(Ok(v)) => {
-                let details = self.full().then(|| serde_json::json!({"output": v}));
+                let details = self.full().then(|| obj(vec![("output", v.clone())]));
                 self.event(Ev::TaskSucceeded, Some(name), Some(resource), None, details);
                 Ok(v)
             }
@@ -1194,19 +1251,16 @@ impl<'m> Run<'m> {
         &self,
         env: Env<'_>,
         branches: &[Arc<Program>],
-        input: Value,
+        input: &Value,
     ) -> Result<Value, Failure> {
         let name = &env.state.name;
         self.event(Ev::ParallelStateStarted, Some(name), None, None, None);
-        let input = &input;
-        let mut futs: futures::stream::FuturesUnordered<_> = branches
-            .iter()
-            .enumerate()
-            .map(|(i, b)| async move {
-                let scope = Scope::child(env.scope);
-                (i, self.run_program(b, input.clone(), &scope).await)
-            })
-            .collect();
+        let mut futs: futures::stream::FuturesUnordered<
+            BoxFuture<'_, (usize, Result<Value, Failure>)>,
+        > = futures::stream::FuturesUnordered::new();
+        for (i, b) in branches.iter().enumerate() {
+            futs.push(self.branch(env.scope, i, b, input));
+        }
         let mut results: Vec<Value> = vec![Value::Null; branches.len()];
         while let Some((i, r)) = futs.next().await {
             match r {
@@ -1231,10 +1285,10 @@ impl<'m> Run<'m> {
         let st = env.state;
         let name = &st.name;
         // The items.
-        let items_owned: Value = match st.ql {
+        let items_owned: Cow<'_, Value> = match st.ql {
             QueryLanguage::JsonPath => match &spec.items_path {
-                PathField::Default | PathField::Null => env.input.clone(),
-                PathField::Path(p) => env.resolve(p).map(Cow::into_owned).ok_or_else(|| {
+                PathField::Default | PathField::Null => Cow::Borrowed(env.input),
+                PathField::Path(p) => env.resolve(p).ok_or_else(|| {
                     env.runtime(format!(
                         "Invalid path '{}' : No results for path: {}",
                         p.text(),
@@ -1244,7 +1298,7 @@ impl<'m> Run<'m> {
             },
             QueryLanguage::Jsonata => match &spec.items {
                 Some(Template::Jsonata(expr)) => match env.jsonata_raw(expr)? {
-                    Outcome::Value(v) if v.is_array() => v,
+                    Outcome::Value(v) if v.is_array() => Cow::Owned(v),
                     Outcome::Value(v) => {
                         return Err(env.query_error(format!(
                             "The JSONata expression '{expr}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
@@ -1263,11 +1317,11 @@ impl<'m> Run<'m> {
                         )))
                     }
                 },
-                Some(t) => env.eval(t, "Items")?,
-                None => env.state_input.clone(),
+                Some(t) => Cow::Owned(env.eval(t, "Items")?),
+                None => Cow::Borrowed(env.state_input),
             },
         };
-        let Value::Array(items) = items_owned else {
+        let Value::Array(items) = &*items_owned else {
             let msg = format!(
                 "Map state input must be an array but was: {}",
                 to_json(&items_owned)
@@ -1320,35 +1374,11 @@ impl<'m> Run<'m> {
         };
         let processor = &*spec.processor;
         let tolerant = tol_count.is_some() || tol_pct.is_some();
-        let iterations = items.into_iter().enumerate().map(|(i, item)| async move {
-            let item_input = match selector {
-                Some(t) => {
-                    let e = Env {
-                        map_item: Some((i, &item)),
-                        ..env
-                    };
-                    match e.eval(t, "ItemSelector") {
-                        Ok(v) => v,
-                        Err(f) => return (i, Err(f)),
-                    }
-                }
-                None => item,
-            };
-            self.event(Ev::MapIterationStarted, Some(name), None, Some(i), None);
-            let scope = Scope::child(env.scope);
-            let r = self.run_program(processor, item_input, &scope).await;
-            match &r {
-                Ok(_) => self.event(Ev::MapIterationSucceeded, Some(name), None, Some(i), None),
-                Err(f) => self.event(
-                    Ev::MapIterationFailed,
-                    Some(name),
-                    None,
-                    Some(i),
-                    Some(serde_json::json!({"error": f.error, "cause": f.cause})),
-                ),
-            };
-            (i, r)
-        });
+        let mut iterations: Vec<BoxFuture<'_, (usize, Result<Value, Failure>)>> =
+            Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            iterations.push(self.map_iteration(env, i, item, selector, processor));
+        }
         let mut stream =
             futures::stream::iter(iterations).buffer_unordered(limit.min(total.max(1)));
         let mut results: Vec<Value> = vec![Value::Null; total];
@@ -1391,6 +1421,67 @@ impl<'m> Run<'m> {
         }
         self.event(Ev::MapStateSucceeded, Some(name), None, None, None);
         Ok(Value::Array(results))
+    }
+}
+
+impl<'m> Run<'m> {
+    fn branch<'a>(
+        &'a self,
+        parent: &'a Arc<Scope>,
+        i: usize,
+        program: &'a Program,
+        input: &'a Value,
+    ) -> BoxFuture<'a, (usize, Result<Value, Failure>)> {
+        async move {
+            let scope = Scope::child(parent);
+            (
+                i,
+                self.run_program(program, Cow::Borrowed(input), &scope)
+                    .await,
+            )
+        }
+        .boxed()
+    }
+
+    fn map_iteration<'a>(
+        &'a self,
+        env: Env<'a>,
+        i: usize,
+        item: &'a Value,
+        selector: Option<&'a Template>,
+        processor: &'a Program,
+    ) -> BoxFuture<'a, (usize, Result<Value, Failure>)> {
+        let name = &env.state.name;
+        async move {
+            let item_input = match selector {
+                Some(t) => {
+                    let e = Env {
+                        map_item: Some((i, item)),
+                        ..env
+                    };
+                    match e.eval(t, "ItemSelector") {
+                        Ok(v) => Cow::Owned(v),
+                        Err(f) => return (i, Err(f)),
+                    }
+                }
+                None => Cow::Borrowed(item),
+            };
+            self.event(Ev::MapIterationStarted, Some(name), None, Some(i), None);
+            let scope = Scope::child(env.scope);
+            let r = self.run_program(processor, item_input, &scope).await;
+            match &r {
+                Ok(_) => self.event(Ev::MapIterationSucceeded, Some(name), None, Some(i), None),
+                Err(f) => self.event(
+                    Ev::MapIterationFailed,
+                    Some(name),
+                    None,
+                    Some(i),
+                    Some(serde_json::json!({"error": f.error, "cause": f.cause})),
+                ),
+            };
+            (i, r)
+        }
+        .boxed()
     }
 }
 

@@ -236,12 +236,12 @@ pub fn eval<'v, F>(call: &Call, resolve: &F) -> Result<Value, CallError>
 where
     F: Fn(&Path) -> Option<Cow<'v, Value>>,
 {
-    let mut args = Vec::with_capacity(call.args.len());
+    let mut args: Vec<Cow<'_, Value>> = Vec::with_capacity(call.args.len());
     for a in &call.args {
         args.push(match a {
-            Arg::Literal(v) => v.clone(),
+            Arg::Literal(v) => Cow::Borrowed(v),
             Arg::Path(p) => match resolve(p) {
-                Some(v) => v.into_owned(),
+                Some(v) => v,
                 None => {
                     return Err(CallError {
                         error: "States.Runtime",
@@ -253,7 +253,7 @@ where
                     })
                 }
             },
-            Arg::Call(c) => eval(c, resolve)?,
+            Arg::Call(c) => Cow::Owned(eval(c, resolve)?),
         });
     }
     apply(&call.name, args)
@@ -323,8 +323,8 @@ pub fn format_value(v: &Value) -> String {
     }
 }
 
-fn apply(name: &str, args: Vec<Value>) -> Result<Value, CallError> {
-    let a = |i: usize| args.get(i).unwrap_or(&Value::Null);
+fn apply(name: &str, args: Vec<Cow<'_, Value>>) -> Result<Value, CallError> {
+    let a = |i: usize| args.get(i).map(|c| &**c).unwrap_or(&Value::Null);
     match name {
         "States.Format" => {
             let template = want_str(name, a(0), 1)?;
@@ -371,7 +371,9 @@ fn apply(name: &str, args: Vec<Value>) -> Result<Value, CallError> {
             })
         }
         "States.JsonToString" => Ok(Value::String(to_json(a(0)))),
-        "States.Array" => Ok(Value::Array(args)),
+        "States.Array" => Ok(Value::Array(
+            args.into_iter().map(Cow::into_owned).collect(),
+        )),
         "States.ArrayPartition" => {
             let arr = want_arr(name, a(0), 1)?;
             let size = want_int(name, a(1), 2)?;

@@ -202,12 +202,17 @@ impl Path {
         &self.root
     }
 
-    /// The first field name after the root, if the path starts with one.
-    pub(crate) fn first_field(&self) -> Option<&str> {
-        match self.segments.first() {
+    /// The field name of segment `n` after the root, if that segment is a plain field.
+    pub(crate) fn field_at(&self, n: usize) -> Option<&str> {
+        match self.segments.get(n) {
             Some(Segment::Field(f)) => Some(f),
             _ => None,
         }
+    }
+
+    /// The first field name after the root, if the path starts with one.
+    pub(crate) fn first_field(&self) -> Option<&str> {
+        self.field_at(0)
     }
 
     /// The path as a Jayway-style bracket path, used in AWS error messages (`$['a']['b']`).

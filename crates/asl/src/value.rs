@@ -60,7 +60,11 @@ pub fn json_size(v: &Value) -> usize {
         Value::Null => 4,
         Value::Bool(true) => 4,
         Value::Bool(false) => 5,
-        Value::Number(n) => n.to_string().len(),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => digits(u),
+            (None, Some(i)) => 1 + digits(i.unsigned_abs()),
+            _ => n.to_string().len(),
+        },
         Value::String(s) => str_size(s),
         Value::Array(a) => 2 + a.iter().map(json_size).sum::<usize>() + a.len().saturating_sub(1),
         Value::Object(m) => {
@@ -71,6 +75,15 @@ pub fn json_size(v: &Value) -> usize {
                 + m.len().saturating_sub(1)
         }
     }
+}
+
+fn digits(mut u: u64) -> usize {
+    let mut n = 1;
+    while u >= 10 {
+        u /= 10;
+        n += 1;
+    }
+    n
 }
 
 fn str_size(s: &str) -> usize {
@@ -106,7 +119,7 @@ mod tests {
     #[test]
     fn size_matches_serialisation() {
         for v in [
-            json!({"a": "x\"y\n", "b": [1, 2.5, null, true, false], "c": {}}),
+            json!({"a": "x\"y\n", "b": [1, 2.5, null, true, false, -120, 10, 0], "c": {}}),
             json!("\u{1}é"),
             json!([]),
         ] {
