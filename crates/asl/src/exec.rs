@@ -415,6 +415,17 @@ impl<'a> Env<'a> {
 struct Step {
     output: Value,
     next: Option<Arc<str>>,
+    fill: Fill,
+}
+
+/// Work left for `run_state`, which owns the raw input and can move it instead of copying.
+enum Fill {
+    /// `output` is final.
+    Done,
+    /// The output is the raw input unchanged.
+    Input,
+    /// The output is the raw input with this result written at the state's ResultPath.
+    ResultAt(Value),
 }
 
 fn error_output(f: &Failure) -> Value {
@@ -666,7 +677,8 @@ impl<'m> Run<'m> {
         input: Cow<'_, Value>,
         scope: &Arc<Scope>,
     ) -> Result<Step, Failure> {
-        let input: &Value = &input;
+        let input_cow = input;
+        let input: &Value = &input_cow;
         let ty = st.kind.type_name();
         let entered = self.opts.clock.now();
         let details = self.full().then(|| obj(vec![("input", input.clone())]));
@@ -688,6 +700,46 @@ impl<'m> Run<'m> {
                 error_output: None,
             };
             let res = self.attempt(env, input).await;
+            if let Ok(step) = &res {
+                if !matches!(step.fill, Fill::Done) {
+                    // Only states without Retry/Catch ask for this, so the raw input is no
+                    // longer needed and can be moved into the output.
+                    let Ok(step) = res else { continue };
+                    let output = match step.fill {
+                        Fill::ResultAt(result) => {
+                            let mut raw = input_cow.into_owned();
+                            if let PathField::Path(p) = &st.result_path {
+                                p.set(&mut raw, result).map_err(|e| {
+                                    Failure::new(
+                                        "States.Runtime",
+                                        format!(
+                                            "An error occurred while executing the state '{}' (entered at the event id #{entered_id}). {e}",
+                                            st.name
+                                        ),
+                                    )
+                                })?;
+                            }
+                            raw
+                        }
+                        _ => input_cow.into_owned(),
+                    };
+                    let step = self.check_size(
+                        st,
+                        Step {
+                            output,
+                            next: step.next,
+                            fill: Fill::Done,
+                        },
+                    )?;
+                    if let Some(ev) = Ev::exited(ty) {
+                        let details = self
+                            .full()
+                            .then(|| obj(vec![("output", step.output.clone())]));
+                        self.event(ev, Some(&st.name), None, None, details);
+                    }
+                    return Ok(step);
+                }
+            }
             let res = res.and_then(|step| self.check_size(st, step));
             match res {
                 Ok(step) => {
@@ -786,6 +838,7 @@ impl<'m> Run<'m> {
         Ok(Step {
             output,
             next: Some(c.next.clone()),
+            fill: Fill::Done,
         })
     }
 
@@ -845,16 +898,53 @@ impl<'m> Run<'m> {
                     Some(a) => Some(e.assign(a)?),
                     None => None,
                 };
-                let output = env.apply_path(&st.output_path, effective)?.into_owned();
                 if let Some(v) = vars {
                     env.scope.set_all(v);
                 }
+                if matches!(
+                    (&st.input_path, &st.output_path),
+                    (PathField::Default, PathField::Default)
+                ) {
+                    return Ok(Step {
+                        output: Value::Null,
+                        next: Some(next),
+                        fill: Fill::Input,
+                    });
+                }
+                let output = env.apply_path(&st.output_path, effective)?.into_owned();
                 return Ok(Step {
                     output,
                     next: Some(next),
+                    fill: Fill::Done,
                 });
             }
             _ => {}
+        }
+        let movable = st.retry.is_empty() && st.catch.is_empty();
+        if movable
+            && st.parameters.is_none()
+            && st.result_selector.is_none()
+            && matches!(
+                (&st.input_path, &st.output_path, &st.result_path),
+                (PathField::Default, PathField::Default, PathField::Default)
+            )
+            && matches!(
+                st.kind,
+                Kind::Pass { result: None } | Kind::Wait(_) | Kind::Succeed
+            )
+        {
+            if let Kind::Wait(w) = &st.kind {
+                self.wait(env, w).await?;
+            }
+            if let Some(a) = &st.assign {
+                let vars = env.assign(a)?;
+                env.scope.set_all(vars);
+            }
+            return Ok(Step {
+                output: Value::Null,
+                next: st.next.clone(),
+                fill: Fill::Input,
+            });
         }
         let params: Option<Value> = match &st.parameters {
             Some(t) if !matches!(st.kind, Kind::Map(_)) => {
@@ -905,6 +995,20 @@ impl<'m> Run<'m> {
             Some(a) => Some(env.with_input(&result).assign(a)?),
             None => None,
         };
+        if movable
+            && uses_result_path
+            && matches!(st.result_path, PathField::Path(_))
+            && matches!(st.output_path, PathField::Default)
+        {
+            if let Some(v) = vars {
+                env.scope.set_all(v);
+            }
+            return Ok(Step {
+                output: Value::Null,
+                next: st.next.clone(),
+                fill: Fill::ResultAt(result),
+            });
+        }
         let combined = if uses_result_path {
             env.apply_result_path(&st.result_path, raw, result)?
         } else {
@@ -919,6 +1023,7 @@ impl<'m> Run<'m> {
         Ok(Step {
             output,
             next: st.next.clone(),
+            fill: Fill::Done,
         })
     }
 
@@ -966,6 +1071,7 @@ impl<'m> Run<'m> {
                 return Ok(Step {
                     output: out,
                     next: Some(next),
+                    fill: Fill::Done,
                 });
             }
             Kind::Pass { .. } | Kind::Succeed => (None, st.next.clone()),
@@ -1009,7 +1115,11 @@ impl<'m> Run<'m> {
             let vars = env.assign(a)?;
             env.scope.set_all(vars);
         }
-        Ok(Step { output, next })
+        Ok(Step {
+            output,
+            next,
+            fill: Fill::Done,
+        })
     }
 
     fn choose<'c>(
