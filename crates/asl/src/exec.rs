@@ -93,16 +93,21 @@ impl Scope {
         }
         self.parent.as_ref().and_then(|p| p.get(name))
     }
-    fn all(&self) -> Map<String, Value> {
-        let mut m = match &self.parent {
-            Some(p) => p.all(),
-            None => Map::new(),
-        };
-        for (k, v) in self.vars.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            m.insert(k.clone(), v.clone());
+    /// The variables whose `$name` occurs in `expr` (innermost scope first wins).
+    fn used_by(&self, expr: &str) -> Vec<(String, Value)> {
+        let mut out: Vec<(String, Value)> = Vec::new();
+        let mut scope = Some(self);
+        while let Some(sc) = scope {
+            for (k, v) in sc.vars.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+                if expr.contains(&format!("${k}")) && !out.iter().any(|(n, _)| n == k) {
+                    out.push((k.clone(), v.clone()));
+                }
+            }
+            scope = sc.parent.as_deref();
         }
-        m
+        out
     }
+
     fn set_all(&self, vals: Map<String, Value>) {
         let mut vars = self.vars.lock().unwrap_or_else(|e| e.into_inner());
         for (k, v) in vals {
@@ -231,19 +236,6 @@ impl<'a> Env<'a> {
         }
     }
 
-    fn states_var(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("input".into(), self.state_input.clone());
-        m.insert("context".into(), self.context_object());
-        if let Some(r) = self.result {
-            m.insert("result".into(), r.clone());
-        }
-        if let Some(e) = self.error_output {
-            m.insert("errorOutput".into(), e.clone());
-        }
-        Value::Object(m)
-    }
-
     fn jsonata(&self, expr: &str, field: &str) -> Result<Value, Failure> {
         match self.jsonata_raw(expr)? {
             Outcome::Value(v) => Ok(v),
@@ -257,14 +249,20 @@ impl<'a> Env<'a> {
     }
 
     fn jsonata_raw(&self, expr: &str) -> Result<Outcome, Failure> {
-        let states = self.states_var();
-        let vars = self.scope.all();
-        let used: Vec<(&str, &Value)> = vars
-            .iter()
-            .filter(|(k, _)| expr.contains(&format!("${k}")))
-            .map(|(k, v)| (k.as_str(), v))
-            .collect();
-        jsonata::evaluate(expr, &states, used.into_iter()).map_err(|e| {
+        // Only what the expression can refer to is handed to the evaluator.
+        let context = expr.contains("context").then(|| self.context_object());
+        let mut states: Vec<(&str, &Value)> = vec![("input", self.state_input)];
+        if let Some(c) = &context {
+            states.push(("context", c));
+        }
+        if let Some(r) = self.result {
+            states.push(("result", r));
+        }
+        if let Some(e) = self.error_output {
+            states.push(("errorOutput", e));
+        }
+        let vars = self.scope.used_by(expr);
+        jsonata::evaluate(expr, &states, vars.iter().map(|(k, v)| (k.as_str(), v))).map_err(|e| {
             self.query_error(format!(
                 "An error occurred while evaluating the JSONata expression '{expr}': {e}"
             ))

@@ -179,12 +179,16 @@ fn fn_parse<'a>(
 /// Evaluates `expr` with `$states` bound to `states` and each variable in `vars`.
 pub fn evaluate<'v>(
     expr: &str,
-    states: &Value,
+    states: &[(&str, &Value)],
     vars: impl Iterator<Item = (&'v str, &'v Value)>,
 ) -> Result<Outcome, String> {
     let arena = Bump::new();
     let j = JsonAta::new(expr, &arena).map_err(|e| e.to_string())?;
-    j.assign_var("states", to_arena(&arena, states));
+    let st = JValue::object_with_capacity(&arena, states.len());
+    for (k, v) in states {
+        st.insert(k, to_arena(&arena, v));
+    }
+    j.assign_var("states", st);
     for (name, v) in vars {
         j.assign_var(name, to_arena(&arena, v));
     }
@@ -210,7 +214,13 @@ mod tests {
     use serde_json::json;
 
     fn check(expr: &str, states: Value, expected: Value) {
-        match evaluate(expr, &states, std::iter::empty()).unwrap() {
+        let parts: Vec<(&str, &Value)> = states
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        match evaluate(expr, &parts, std::iter::empty()).unwrap() {
             Outcome::Value(v) => assert!(
                 crate::value::json_eq(&v, &expected),
                 "{expr}: {v} != {expected}"
@@ -241,11 +251,11 @@ mod tests {
     #[test]
     fn undefined_and_functions() {
         assert!(matches!(
-            evaluate("$nothing", &json!({}), std::iter::empty()).unwrap(),
+            evaluate("$nothing", &[], std::iter::empty()).unwrap(),
             Outcome::Undefined
         ));
         assert!(matches!(
-            evaluate("function($x){$x}", &json!({}), std::iter::empty()).unwrap(),
+            evaluate("function($x){$x}", &[], std::iter::empty()).unwrap(),
             Outcome::Unsupported
         ));
         assert!(is_expression(" {% 1 %} "));
