@@ -345,7 +345,10 @@ async fn publish_once(
     match publish::begin_publish(ledger, Target::Medium, article, &hash, Utc::now()).await? {
         PublishPlan::Unchanged(e) => Ok(TargetResult::new(Target::Medium, Outcome::Unchanged)
             .with_remote(e.remote_id.unwrap_or_default(), e.url)),
-        PublishPlan::Stale(e) | PublishPlan::Update(e) => Ok(unsupported(
+        PublishPlan::Stale(e) => Ok(TargetResult::new(Target::Medium, Outcome::Unchanged)
+            .with_remote(e.remote_id.unwrap_or_default(), e.url)
+            .with_reason("a newer revision of this post was already handled")),
+        PublishPlan::Update(e) => Ok(unsupported(
             "Medium's API cannot update posts: edit the post on Medium (crosspost never creates a second one)",
             e.remote_id,
             e.url,
