@@ -35,11 +35,14 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+/// A number from the environment (decimal, or hexadecimal with `0x`), else `default`.
+fn env_or(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not a valid value")),
+        Ok(v) => match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => v.parse(),
+        }
+        .unwrap_or_else(|_| panic!("{name}={v:?} is not a number")),
         Err(_) => default,
     }
 }
@@ -642,7 +645,7 @@ fn crosspost_render_matches_the_reference_renderers() {
     let deviations = load_deviations(&root);
 
     let seed: u64 = env_or("DIFFERENTIAL_SEED", DEFAULT_SEED);
-    let count: usize = env_or("DIFFERENTIAL_DOCS", DEFAULT_DOCS);
+    let count = env_or("DIFFERENTIAL_DOCS", DEFAULT_DOCS as u64) as usize;
     let mut generator = Generator::new(seed);
     let docs: Vec<J> = (0..count).map(|_| generator.document()).collect();
     let ndjson: String = docs.iter().map(|d| d.to_json() + "\n").collect();

@@ -249,6 +249,18 @@ const SPECIAL: &[&str] = &[
     "1 < 2 > 0",
     "\"quoted\"",
     "it's",
+    "—",
+    "«",
+    "»",
+    "“quoted”",
+    "…",
+    "¿",
+    "e\u{301}",
+    "\r\n",
+    "\u{200B}",
+    "10.",
+    "*)",
+    "<https://example.com>",
 ];
 
 const DECORATORS: &[&str] = &["strong", "em", "code", "underline", "strike-through"];
@@ -319,7 +331,11 @@ impl Generator {
                     blocks.push(self.text_block(style, None));
                 }
                 50..=79 => {
-                    let items = self.rng.range(1, 6);
+                    let items = if self.rng.chance(10) {
+                        self.rng.range(9, 13)
+                    } else {
+                        self.rng.range(1, 6)
+                    };
                     blocks.extend(self.list_run(items));
                 }
                 _ => blocks.push(self.object()),
@@ -466,6 +482,7 @@ impl Generator {
             0..=5 => return String::new(),
             6..=7 => return "\n".to_string(),
             8..=9 => return " ".to_string(),
+            10..=13 => return self.soup(),
             _ => {}
         }
         let mut out = String::new();
@@ -490,6 +507,16 @@ impl Generator {
             out.push(' ');
         }
         out
+    }
+
+    /// A short run of letters, digits, spaces and ASCII punctuation: the characters whose
+    /// escaping depends on their neighbours (emphasis flanking, list and heading markers,
+    /// link brackets, entity references, autolinks).
+    fn soup(&mut self) -> String {
+        const CHARS: &[u8] = b"aZ09 !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+        (0..self.rng.range(1, 10))
+            .map(|_| CHARS[self.rng.below(CHARS.len())] as char)
+            .collect()
     }
 
     fn inline_object(&mut self) -> J {
