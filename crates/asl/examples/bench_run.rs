@@ -16,13 +16,14 @@ fn main() {
         .build()
         .unwrap();
     for level in [HistoryLevel::None, HistoryLevel::Events] {
+        let input: serde_json::Value = serde_json::from_str(&input_text).unwrap();
         let t = Instant::now();
         let sm = StateMachine::parse(&def).unwrap();
         let mut opts =
             ExecutionOptions::new(Arc::new(NoTasks), Arc::new(VirtualClock::starting_now()));
         opts.history = level;
         opts.payload_limit = None;
-        let ex = rt.block_on(sm.execute(input.clone(), opts));
+        let ex = rt.block_on(sm.execute(input, opts));
         println!(
             "{level:?}: {:?} {:?} in {:?}, {} events",
             ex.status,

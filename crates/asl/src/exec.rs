@@ -190,6 +190,15 @@ impl<'a> Env<'a> {
         })
     }
 
+    /// The context object with `Execution.Input` left out (cheap to build).
+    fn context_object_without_input(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("Execution".into(), self.run.execution_ctx.clone());
+        m.insert("StateMachine".into(), self.run.state_machine_ctx.clone());
+        m.insert("State".into(), self.state_ctx());
+        Value::Object(m)
+    }
+
     fn context_object(&self) -> Value {
         let mut m = Map::new();
         m.insert("Execution".into(), self.run.execution_with_input());
@@ -499,6 +508,17 @@ pub(crate) async fn run(sm: &StateMachine, input: Value, opts: ExecutionOptions)
     let deadline = sm
         .timeout_seconds
         .map(|s| start + chrono::Duration::milliseconds((s * 1000.0) as i64));
+    let details = (opts.history == HistoryLevel::Full).then(|| obj(vec![("input", input.clone())]));
+    let too_big = opts
+        .payload_limit
+        .is_some_and(|limit| json_size(&input) > limit);
+    // The input is kept for `$$.Execution.Input` only when the definition can refer to it;
+    // otherwise it moves into the first state, saving a copy.
+    let (context_input, program_input) = if sm.uses_context {
+        (input, None)
+    } else {
+        (Value::Null, Some(input))
+    };
     let run = Run {
         sm: std::marker::PhantomData,
         opts,
@@ -507,25 +527,23 @@ pub(crate) async fn run(sm: &StateMachine, input: Value, opts: ExecutionOptions)
             last_id: 0,
         }),
         execution_ctx,
-        input,
+        input: context_input,
         state_machine_ctx,
         deadline,
     };
-    let details =
-        (run.opts.history == HistoryLevel::Full).then(|| obj(vec![("input", run.input.clone())]));
     run.event(Ev::ExecutionStarted, None, None, None, details);
     let scope = Scope::root();
-    let too_big = run
-        .opts
-        .payload_limit
-        .is_some_and(|limit| json_size(&run.input) > limit);
     let result = if too_big {
         Err(Failure::new(
             "States.DataLimitExceeded",
             "The execution input exceeds the maximum number of bytes service limit.",
         ))
     } else {
-        let fut = run.run_program(&sm.program, Cow::Borrowed(&run.input), &scope);
+        let first_input = match program_input {
+            Some(v) => Cow::Owned(v),
+            None => Cow::Borrowed(&run.input),
+        };
+        let fut = run.run_program(&sm.program, first_input, &scope);
         match (deadline, run.opts.clock.is_virtual()) {
             (Some(d), false) => {
                 let wait = (d - start).to_std().unwrap_or(Duration::ZERO);
@@ -1214,7 +1232,7 @@ impl<'m> Run<'m> {
             execution_name: self.opts.name.clone(),
             state_name: name.to_string(),
             retry_count: env.retry_count,
-            context_object: env.context_object(),
+            context_object: env.context_object_without_input(),
         };
         let started = self.opts.clock.now();
         let call = self.opts.tasks.invoke(resource, args, &ctx);

@@ -91,7 +91,8 @@ pub struct TaskContext {
     pub state_name: String,
     /// 0 for the first attempt, then 1, 2, ... for retries.
     pub retry_count: u32,
-    /// The context object (`$$`) as the state sees it.
+    /// The context object (`$$`) as the state sees it, without `Execution.Input` (which
+    /// would be a copy of the whole execution input for every task).
     pub context_object: Value,
 }
 
@@ -262,6 +263,8 @@ pub struct StateMachine {
     pub(crate) timeout_seconds: Option<f64>,
     pub(crate) query_language: QueryLanguage,
     pub(crate) definition: Value,
+    /// Whether anything may read the context object (`$$`, `$states.context`).
+    pub(crate) uses_context: bool,
 }
 
 impl StateMachine {
@@ -274,7 +277,10 @@ impl StateMachine {
     /// Parses and validates a definition given as a JSON value.
     pub fn from_value(definition: Value) -> Result<StateMachine, ValidationError> {
         let parsed = model::parse_definition(&definition)?;
+        let text = definition.to_string();
+        let uses_context = text.contains("$$") || text.contains("context");
         Ok(StateMachine {
+            uses_context,
             program: parsed.program,
             timeout_seconds: parsed.timeout_seconds,
             query_language: parsed.ql,
