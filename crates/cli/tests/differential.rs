@@ -89,13 +89,14 @@ fn ensure_js_tools(js_dir: &Path) {
     );
 }
 
-/// Renders every line of `ndjson` with both renderers for `format`. Returns, per document, the
-/// reference output and ours (`Err` holds whatever came back instead of a JSON string).
+/// Per document, the reference output and ours (`Err` holds whatever came back instead of a
+/// JSON string).
 struct Outputs {
     reference: Vec<String>,
     ours: Vec<Result<String, String>>,
 }
 
+/// Feeds `input` to `cmd` on standard input and reads one JSON string per output line.
 fn run_lines(mut cmd: Command, what: &str, input: &str) -> Vec<Result<String, String>> {
     use std::io::Write;
     let mut child = cmd
@@ -131,6 +132,7 @@ fn run_lines(mut cmd: Command, what: &str, input: &str) -> Vec<Result<String, St
         .collect()
 }
 
+/// Renders every line of `ndjson` with both renderers for `format`, in parallel.
 fn render_all(format: Format, ndjson: &str, docs: usize) -> Outputs {
     let root = repo_root();
     let js_dir = root.join("tools/js");
