@@ -9,8 +9,7 @@ use asl::{ExecutionOptions, HistoryLevel, NoTasks, StateMachine, VirtualClock};
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let def = std::fs::read_to_string(&args[1]).unwrap();
-    let input: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&args[2]).unwrap()).unwrap();
+    let input_text = std::fs::read_to_string(&args[2]).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
