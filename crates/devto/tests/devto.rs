@@ -653,3 +653,30 @@ async fn fixtures_are_valid_events_and_run_in_dry_run() {
         }
     }
 }
+
+/// The exact requests for the publish fixture, secrets redacted (reviewed snapshots in
+/// tests/snapshots/).
+#[test]
+fn prepared_requests_snapshot() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/publish.json"
+    ))
+    .unwrap();
+    let event: ExecutionInput = serde_json::from_str(&text).unwrap();
+    let ArticleRef::Inline(a) = event.article else {
+        panic!("inline fixture")
+    };
+    insta::assert_json_snapshot!(snapshot_requests(&a));
+}
+
+fn snapshot_requests(a: &Article) -> Vec<crosspost_core::PreparedRequest> {
+    let cfg = devto::Config::default();
+    let payload = devto::article_payload(a, &cfg).unwrap();
+    vec![
+        devto::prepare_list_mine(1, &cfg, KEY).redacted(),
+        devto::prepare_create(&payload, &cfg, KEY).redacted(),
+        devto::prepare_update("42", &payload, &cfg, KEY).redacted(),
+        devto::prepare_unpublish("42", &cfg, KEY).redacted(),
+    ]
+}

@@ -559,3 +559,35 @@ fn the_schema_checker_rejects_what_the_schema_forbids() {
         }
     }
 }
+
+/// The exact requests for the publish fixture, secrets redacted (reviewed snapshots in
+/// tests/snapshots/).
+#[test]
+fn prepared_requests_snapshot() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/publish.json"
+    ))
+    .unwrap();
+    let event: ExecutionInput = serde_json::from_str(&text).unwrap();
+    let ArticleRef::Inline(a) = event.article else {
+        panic!("inline fixture")
+    };
+    insta::assert_json_snapshot!(snapshot_requests(&a));
+}
+
+fn snapshot_requests(a: &Article) -> Vec<crosspost_core::PreparedRequest> {
+    let cfg = hashnode::Config::default();
+    vec![
+        hashnode::prepare_lookup(&hashnode::slugify(&a.slug), &cfg, TOKEN, PUBLICATION).redacted(),
+        hashnode::prepare_publish(
+            &hashnode::publish_input(a, &cfg, PUBLICATION).unwrap(),
+            &cfg,
+            TOKEN,
+        )
+        .redacted(),
+        hashnode::prepare_update(&hashnode::update_input(a, &cfg, "p1").unwrap(), &cfg, TOKEN)
+            .redacted(),
+        hashnode::prepare_remove("p1", &cfg, TOKEN).redacted(),
+    ]
+}

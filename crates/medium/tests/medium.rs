@@ -432,3 +432,28 @@ fn the_contract_check_rejects_what_the_contract_forbids() {
     assert!(check_contract("PUT", "/v1/posts/1", &hs, Some(&ok)).is_err());
     assert!(check_contract("GET", "/v1/me", &hs[1..], None).is_err());
 }
+
+/// The exact requests for the publish fixture, secrets redacted (reviewed snapshots in
+/// tests/snapshots/).
+#[test]
+fn prepared_requests_snapshot() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/publish.json"
+    ))
+    .unwrap();
+    let event: ExecutionInput = serde_json::from_str(&text).unwrap();
+    let ArticleRef::Inline(a) = event.article else {
+        panic!("inline fixture")
+    };
+    insta::assert_json_snapshot!(snapshot_requests(&a));
+}
+
+fn snapshot_requests(a: &Article) -> Vec<crosspost_core::PreparedRequest> {
+    let cfg = medium::Config::default();
+    vec![
+        medium::prepare_me(&cfg, TOKEN).redacted(),
+        medium::prepare_create(&medium::post_body(a, &cfg).unwrap(), AUTHOR, &cfg, TOKEN)
+            .redacted(),
+    ]
+}

@@ -326,3 +326,38 @@ fn sigv4_matches_the_published_test_vector() {
         Some("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
     );
 }
+
+/// The exact requests for the publish fixture, secrets redacted (reviewed snapshots in
+/// tests/snapshots/).
+#[test]
+fn prepared_requests_snapshot() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/publish.json"
+    ))
+    .unwrap();
+    let event: ExecutionInput = serde_json::from_str(&text).unwrap();
+    let ArticleRef::Inline(a) = event.article else {
+        panic!("inline fixture")
+    };
+    insta::assert_json_snapshot!(snapshot_requests(&a));
+}
+
+fn snapshot_requests(a: &Article) -> Vec<crosspost_core::PreparedRequest> {
+    let cfg = opensearch::Config::default();
+    let endpoint = "https://search.example.com";
+    let syn = opensearch::Syndication {
+        devto_url: Some("https://dev.to/me/hello-42".into()),
+        ..Default::default()
+    };
+    let doc = opensearch::document(a, &cfg, &syn).unwrap();
+    vec![
+        opensearch::basic_auth(
+            opensearch::prepare_upsert(endpoint, &cfg, &a.id, &doc),
+            "u",
+            "p",
+        )
+        .redacted(),
+        opensearch::prepare_delete(endpoint, &cfg, &a.id),
+    ]
+}
