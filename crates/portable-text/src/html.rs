@@ -278,12 +278,26 @@ pub(crate) fn render_custom<C: HtmlComponents + ?Sized>(
     out: &mut String,
 ) {
     if !c.custom_type(o, inline, out) {
-        let name = match o.raw("_type") {
-            Some(r) => match crate::json::raw_str(r) {
-                Some(s) => s.into_owned(),
-                None => r.to_owned(),
+        let name = match o.get("_type") {
+            Some(crate::model::Value::Str(t)) => t.to_string(),
+            Some(crate::model::Value::Raw(r)) => match crate::json::raw_str(r.get()) {
+                Some(t) => t.into_owned(),
+                None => r.get().to_owned(),
             },
-            None => "undefined".to_owned(),
+            Some(crate::model::Value::Json(j)) => match j {
+                serde_json::Value::Object(_) => "[object Object]".to_owned(),
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .map(|v| match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Null => String::new(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            },
+            Some(crate::model::Value::List(_)) | None => "undefined".to_owned(),
         };
         c.unknown_type(&name, inline, out);
     }
@@ -317,6 +331,7 @@ pub(crate) fn render_inline<C: HtmlComponents + ?Sized>(
         buf: String,
     }
     let mut stack: Vec<Frame> = Vec::new();
+    let mut pool: Vec<String> = Vec::new();
     let mut root_pos = 0;
     loop {
         // Pick the next child id of the innermost open node.
@@ -358,6 +373,9 @@ pub(crate) fn render_inline<C: HtmlComponents + ?Sized>(
                     None => &mut *out,
                 };
                 c.mark(&mark, &f.buf, parent);
+                let mut buf = f.buf;
+                buf.clear();
+                pool.push(buf);
             }
             Some(id) => {
                 let parent = match stack.last_mut() {

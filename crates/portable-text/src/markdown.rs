@@ -158,8 +158,7 @@ pub trait MarkdownComponents {
         match (current, next) {
             (Node::Block(a), Node::Block(b)) if a.is_list_item() && b.is_list_item() => "\n",
             (Node::Block(a), Node::Block(b))
-                if a.obj.raw("style") == Some("\"blockquote\"")
-                    && b.obj.raw("style") == Some("\"blockquote\"") =>
+                if a.obj.str_is("style", "blockquote") && b.obj.str_is("style", "blockquote") =>
             {
                 "\n>\n"
             }
@@ -291,12 +290,11 @@ struct ListInfo<'n> {
 }
 
 fn block_key<'n>(b: &Block<'n, '_>) -> Option<&'n str> {
-    let raw = b.obj.raw("_key")?;
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.is_empty() {
+    let k = b.obj.str_ref("_key")?;
+    if k.is_empty() {
         None
     } else {
-        Some(inner)
+        Some(k)
     }
 }
 
@@ -309,7 +307,7 @@ fn list_info<'n>(nodes: &[Node<'n, '_>]) -> ListInfo<'n> {
     for (i, n) in nodes.iter().enumerate() {
         let b = match n {
             Node::Block(b)
-                if b.obj.raw("_type") == Some("\"block\"") && b.obj.list("children").is_some() =>
+                if b.obj.str_is("_type", "block") && b.obj.list("children").is_some() =>
             {
                 b
             }
@@ -508,6 +506,7 @@ fn render_children<C: MarkdownComponents + ?Sized>(
         buf: String,
     }
     let mut stack: Vec<Frame> = Vec::new();
+    let mut pool: Vec<String> = Vec::new();
     let mut root_pos = 0;
     loop {
         let next_id = match stack.last_mut() {
@@ -547,6 +546,9 @@ fn render_children<C: MarkdownComponents + ?Sized>(
                     None => &mut *out,
                 };
                 ctx.c.mark(&mark, &f.buf, parent);
+                let mut buf = f.buf;
+                buf.clear();
+                pool.push(buf);
             }
             Some(id) => {
                 let parent = match stack.last_mut() {
@@ -601,11 +603,11 @@ fn builtin<C: MarkdownComponents + ?Sized>(
     inline: bool,
     out: &mut String,
 ) -> bool {
-    let Some(ty) = o.raw("_type") else {
+    let Some(ty) = o.str_ref("_type") else {
         return false;
     };
     match ty {
-        "\"code\"" => {
+        "code" => {
             let Some(code) = o.str("code") else {
                 return false;
             };
@@ -620,18 +622,18 @@ fn builtin<C: MarkdownComponents + ?Sized>(
             out.push_str("\n```");
             true
         }
-        "\"horizontal-rule\"" => {
+        "horizontal-rule" => {
             out.push_str("---");
             true
         }
-        "\"html\"" => match o.str("html") {
+        "html" => match o.str("html") {
             Some(h) => {
                 out.push_str(&h);
                 true
             }
             None => false,
         },
-        "\"image\"" => {
+        "image" => {
             let Some(src) = o.str("src") else {
                 return false;
             };
@@ -664,8 +666,8 @@ fn builtin<C: MarkdownComponents + ?Sized>(
             out.push(')');
             true
         }
-        "\"table\"" => render_table(ctx, o, out),
-        "\"callout\"" => {
+        "table" => render_table(ctx, o, out),
+        "callout" => {
             let Some(tone) = o.str("tone") else {
                 return false;
             };
@@ -712,9 +714,7 @@ fn render_nested<C: MarkdownComponents + ?Sized>(
     for e in entries {
         let n = classify(e);
         let force = match (&n, e) {
-            (_, Entry::Object(o)) if normal && o.raw("_type") == Some("\"block\"") => {
-                Some("normal")
-            }
+            (_, Entry::Object(o)) if normal && o.str_is("_type", "block") => Some("normal"),
             _ => None,
         };
         let mut s = String::new();

@@ -14,18 +14,40 @@ use crate::model::Entry;
 use crate::node::Block;
 use crate::tree::MarkTree;
 
-#[derive(Clone, Copy)]
-struct Edit {
-    delete: usize,
-    insert: &'static str,
-    bypass_mask: bool,
+/// One edit at a position of a line (one byte, so the per-character
+/// edit table stays small).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Edit {
+    /// Insert a backslash.
+    Bs,
+    /// Insert a backslash even inside a linkified URL.
+    BsBypass,
+    /// Replace a leading space with `&#32;`.
+    Space,
+    /// Replace a leading tab with `&#9;`.
+    Tab,
 }
 
-const BS: Edit = Edit {
-    delete: 0,
-    insert: "\\",
-    bypass_mask: false,
-};
+impl Edit {
+    fn delete(self) -> usize {
+        match self {
+            Edit::Bs | Edit::BsBypass => 0,
+            Edit::Space | Edit::Tab => 1,
+        }
+    }
+    fn insert(self) -> &'static str {
+        match self {
+            Edit::Bs | Edit::BsBypass => "\\",
+            Edit::Space => "&#32;",
+            Edit::Tab => "&#9;",
+        }
+    }
+    fn bypass_mask(self) -> bool {
+        self == Edit::BsBypass
+    }
+}
+
+const BS: Edit = Edit::Bs;
 
 enum Piece<'t> {
     Text {
@@ -50,7 +72,7 @@ pub(crate) fn plan(
     for d in b.mark_defs {
         if let Entry::Object(o) = d {
             if let Some(k) = o.str("_key") {
-                if o.raw("_type") == Some("\"link\"") {
+                if o.str_is("_type", "link") {
                     link_keys.push(k.to_string());
                 }
                 def_keys.push(k.into_owned());
@@ -234,14 +256,8 @@ fn process_line(
         let next = text.get(i + 1).copied();
         let e = match text[i] {
             '\\' if !is_link[i] && next.is_some_and(|d| d.is_ascii_punctuation()) => Some(BS),
-            '`' => Some(Edit {
-                bypass_mask: true,
-                ..BS
-            }),
-            '&' if entity_at(&text, i) => Some(Edit {
-                bypass_mask: true,
-                ..BS
-            }),
+            '`' => Some(Edit::BsBypass),
+            '&' if entity_at(&text, i) => Some(Edit::BsBypass),
             '<' if next
                 .is_some_and(|d| d.is_ascii_alphabetic() || matches!(d, '/' | '!' | '?')) =>
             {
@@ -281,14 +297,14 @@ fn process_line(
     let mut i = 0;
     while i < n {
         if let Some(e) = edits[i] {
-            let masked = !e.bypass_mask
-                && (i..i + e.delete.max(1)).any(|p| mask.get(p).copied().unwrap_or(false));
+            let masked = !e.bypass_mask()
+                && (i..i + e.delete().max(1)).any(|p| mask.get(p).copied().unwrap_or(false));
             if !masked {
                 if let Some(o) = owner[i] {
-                    outputs[o].push_str(e.insert);
+                    outputs[o].push_str(e.insert());
                 }
-                if e.delete > 0 {
-                    i += e.delete;
+                if e.delete() > 0 {
+                    i += e.delete();
                     continue;
                 }
             }
@@ -498,25 +514,11 @@ fn line_start_edits(
         return;
     }
     if t.len() >= 4 && t[..4].iter().all(|c| *c == ' ') {
-        set(
-            0,
-            Edit {
-                delete: 1,
-                insert: "&#32;",
-                bypass_mask: false,
-            },
-        );
+        set(0, Edit::Space);
         return;
     }
     if rest.first() == Some(&'\t') {
-        set(
-            lead,
-            Edit {
-                delete: 1,
-                insert: "&#9;",
-                bypass_mask: false,
-            },
-        );
+        set(lead, Edit::Tab);
     }
 }
 
@@ -531,7 +533,9 @@ fn linkify_mask(
 ) -> Vec<bool> {
     let n = text.len();
     let mut mask = vec![false; n];
-    if !text.iter().any(|c| matches!(c, '.' | ':' | '@')) {
+    // Only scheme URLs (`…://`) and e-mail addresses are claimed here.
+    let has_scheme = text.windows(3).any(|w| w == [':', '/', '/']);
+    if !has_scheme && !text.contains(&'@') {
         return mask;
     }
     let probe: Vec<char> = (0..n)

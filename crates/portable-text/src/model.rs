@@ -49,6 +49,9 @@ impl<'de> Deserialize<'de> for Key<'de> {
 pub enum Value<'a> {
     /// The field's JSON text, exactly as it appeared in the input.
     Raw(&'a RawValue),
+    /// A string field that the model reads directly (`_type`, `_key`,
+    /// `text`, `style`, `listItem`), decoded in the parsing pass.
+    Str(Cow<'a, str>),
     /// A structural list (`body`, `children`, `markDefs`), parsed.
     List(Vec<Entry<'a>>),
     /// A structural field that was not a list; kept as a JSON value.
@@ -104,11 +107,66 @@ impl<'de> Visitor<'de> for ObjectVisitor {
             };
             let v = match structural {
                 Some(entry_mode) => map.next_value_seed(ListSeed(entry_mode))?,
+                None if matches!(&*k, "_type" | "_key" | "text" | "style" | "listItem") => {
+                    map.next_value_seed(StrSeed)?
+                }
                 None => Value::Raw(map.next_value::<&'de RawValue>()?),
             };
             fields.push((k, v));
         }
         Ok(Object { fields })
+    }
+}
+
+/// A string decoded in place (borrowed when it has no escapes); any other
+/// JSON value is kept as a `serde_json::Value`.
+struct StrSeed;
+
+impl<'de> DeserializeSeed<'de> for StrSeed {
+    type Value = Value<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(StrVisitor)
+    }
+}
+
+struct StrVisitor;
+
+impl<'de> Visitor<'de> for StrVisitor {
+    type Value = Value<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Value::Json(serde_json::Value::Bool(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Value::Json(serde_json::Value::from(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Value::Json(serde_json::Value::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Value::Json(serde_json::Value::from(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Value::Json(serde_json::Value::Null))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Value::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Value::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Value::Str(Cow::Owned(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let v = serde_json::Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Value::Json(v))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Value::Json(v))
     }
 }
 
@@ -270,7 +328,36 @@ impl<'a> Object<'a> {
 
     /// A string field (None when missing or not a string).
     pub fn str(&self, key: &str) -> Option<Cow<'a, str>> {
-        self.raw(key).and_then(raw_str)
+        match self.get(key)? {
+            Value::Str(s) => Some(s.clone()),
+            Value::Raw(r) => raw_str(r.get()),
+            _ => None,
+        }
+    }
+
+    /// A string field, borrowed from the object (None when missing, not a
+    /// string, or — for fields kept raw — written with escape sequences).
+    pub fn str_ref(&self, key: &str) -> Option<&str> {
+        match self.get(key)? {
+            Value::Str(s) => Some(s),
+            Value::Raw(r) => {
+                let inner = r.get().strip_prefix('"')?.strip_suffix('"')?;
+                if inner.contains('\\') {
+                    None
+                } else {
+                    Some(inner)
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// True when the field is the string `value`.
+    pub fn str_is(&self, key: &str, value: &str) -> bool {
+        match self.str_ref(key) {
+            Some(s) => s == value,
+            None => self.str(key).as_deref() == Some(value),
+        }
     }
 
     /// A number field.
@@ -360,6 +447,7 @@ fn write_object(o: &Object<'_>, s: &mut String) {
 fn write_value(v: &Value<'_>, s: &mut String) {
     match v {
         Value::Raw(r) => s.push_str(r.get()),
+        Value::Str(t) => write_js_string(t, s),
         Value::Json(j) => s.push_str(&j.to_string()),
         Value::List(items) => {
             s.push('[');

@@ -83,15 +83,6 @@ fn raw_is_falsy(raw: &str) -> bool {
         || raw.parse::<f64>().map(|v| v == 0.0).unwrap_or(false)
 }
 
-/// Borrowed string data of a field, kept alive by the object.
-fn str_ref<'n>(obj: &'n Object<'_>, key: &str) -> Option<&'n str> {
-    // Strings without escapes are borrowed slices of the raw text; strings
-    // with escapes are rare in style/listItem names and are matched raw.
-    let raw = obj.raw(key)?;
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    Some(inner)
-}
-
 /// Classifies an entry of a Portable Text array.
 pub fn classify<'n, 'a>(entry: &'n Entry<'a>) -> Node<'n, 'a> {
     match entry {
@@ -102,11 +93,7 @@ pub fn classify<'n, 'a>(entry: &'n Entry<'a>) -> Node<'n, 'a> {
 
 /// Classifies an object.
 pub fn classify_object<'n, 'a>(o: &'n Object<'a>) -> Node<'n, 'a> {
-    let ty = match o.raw("_type") {
-        Some(r) => r,
-        None => return Node::Custom(o),
-    };
-    let ty_str = match ty.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+    let ty_str = match o.str_ref("_type") {
         Some(s) => s,
         None => return Node::Custom(o),
     };
@@ -142,13 +129,17 @@ pub fn classify_object<'n, 'a>(o: &'n Object<'a>) -> Node<'n, 'a> {
         }
         _ => return Node::Custom(o),
     };
-    let style = match o.raw("style") {
+    let style = match o.get("style") {
         None => StyleRef::Normal,
-        Some(r) if raw_is_falsy(r) => StyleRef::Normal,
-        Some(r) => match r.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-            Some(s) => StyleRef::Str(s),
-            None => StyleRef::Str(r),
+        Some(Value::Str(st)) if st.is_empty() => StyleRef::Normal,
+        Some(Value::Str(st)) => StyleRef::Str(st),
+        Some(Value::Raw(r)) if raw_is_falsy(r.get()) => StyleRef::Normal,
+        Some(Value::Raw(r)) => match o.str_ref("style") {
+            Some(st) => StyleRef::Str(st),
+            None => StyleRef::Str(r.get()),
         },
+        Some(Value::Json(j)) if json_is_falsy(j) => StyleRef::Normal,
+        Some(_) => StyleRef::Str("\u{0}non-string style"),
     };
     let level_raw = o.raw("level");
     let (level, level_ok) = match level_raw {
@@ -162,7 +153,7 @@ pub fn classify_object<'n, 'a>(o: &'n Object<'a>) -> Node<'n, 'a> {
         },
     };
     let list_item = if level_ok {
-        str_ref(o, "listItem")
+        o.str_ref("listItem")
     } else {
         None
     };
@@ -195,7 +186,7 @@ pub(crate) struct SpanView<'a> {
 /// Returns the span data when the child is a valid span.
 pub(crate) fn span_view<'a>(e: &Entry<'a>) -> Option<SpanView<'a>> {
     let Entry::Object(o) = e else { return None };
-    if o.raw("_type") != Some("\"span\"") {
+    if !o.str_is("_type", "span") {
         return None;
     }
     let text = o.str("text")?;
@@ -215,10 +206,54 @@ pub(crate) fn span_view<'a>(e: &Entry<'a>) -> Option<SpanView<'a>> {
 
 /// Parses a JSON array of strings, borrowing where possible.
 fn parse_str_array(raw: &str) -> Option<Vec<Cow<'_, str>>> {
+    if let Some(v) = fast_str_array(raw) {
+        return Some(v);
+    }
     #[derive(serde::Deserialize)]
     struct Arr<'a>(#[serde(borrow)] Vec<BorrowStr<'a>>);
     #[derive(serde::Deserialize)]
     struct BorrowStr<'a>(#[serde(borrow)] Cow<'a, str>);
     let Arr(v) = serde_json::from_str::<Arr<'_>>(raw).ok()?;
     Some(v.into_iter().map(|b| b.0).collect())
+}
+
+/// Parses `["a", "b"]` whose strings have no escapes without going through
+/// serde; None when the input needs the full parser (or is not such an array).
+fn fast_str_array(raw: &str) -> Option<Vec<Cow<'_, str>>> {
+    let inner = raw.strip_prefix('[')?.strip_suffix(']')?;
+    let b = inner.as_bytes();
+    let mut out = Vec::with_capacity(2);
+    let mut i = 0;
+    let skip_ws = |i: &mut usize| {
+        while *i < b.len() && matches!(b[*i], b' ' | b'\t' | b'\n' | b'\r') {
+            *i += 1;
+        }
+    };
+    skip_ws(&mut i);
+    if i == b.len() {
+        return Some(out);
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let start = i + 1;
+        let len = b[start..]
+            .iter()
+            .position(|c| *c == b'"' || *c == b'\\' || *c < 0x20)?;
+        if b[start + len] != b'"' {
+            return None;
+        }
+        out.push(Cow::Borrowed(&inner[start..start + len]));
+        i = start + len + 1;
+        skip_ws(&mut i);
+        match b.get(i) {
+            None => return Some(out),
+            Some(b',') => {
+                i += 1;
+                skip_ws(&mut i);
+            }
+            Some(_) => return None,
+        }
+    }
 }

@@ -38,13 +38,13 @@ pub(crate) fn render(entries: &[Entry<'_>], out: &mut String) -> Result<(), Erro
                     }
                 }
             }
-            Node::Custom(o) => match o.raw("_type") {
-                Some("\"code\"") => {
+            Node::Custom(o) => match o.str_ref("_type") {
+                Some("code") => {
                     if let Some(code) = o.str("code") {
                         buf.push_str(code.trim_end_matches(['\n', '\r']));
                     }
                 }
-                Some("\"image\"") => {
+                Some("image") => {
                     let alt = o.str("alt").unwrap_or_default();
                     let caption = o.str("caption").unwrap_or_default();
                     buf.push_str(alt.trim());

@@ -103,20 +103,28 @@ impl<'a> MarkTree<'a> {
                 Some(s) if !s.marks.is_empty() => {
                     // JS keeps one occurrence count per distinct mark name
                     // (the first occurrence's).
-                    let mut first: HashMap<&str, u32> = HashMap::with_capacity(s.marks.len());
-                    for (p, m) in s.marks.iter().enumerate() {
-                        first.entry(&**m).or_insert(occ[i][p]);
+                    let small = s.marks.len() <= 8;
+                    let mut first: HashMap<&str, u32> = HashMap::new();
+                    if !small {
+                        for (p, m) in s.marks.iter().enumerate() {
+                            first.entry(&**m).or_insert(occ[i][p]);
+                        }
                     }
+                    let count = |m: &str| -> u32 {
+                        if small {
+                            s.marks
+                                .iter()
+                                .position(|x| x == m)
+                                .map(|p| occ[i][p])
+                                .unwrap_or(1)
+                        } else {
+                            first.get(m).copied().unwrap_or(1)
+                        }
+                    };
                     let mut ms: Vec<(u32, i32, Cow<'a, str>)> = s
                         .marks
                         .iter()
-                        .map(|m| {
-                            (
-                                first.get(&**m).copied().unwrap_or(1),
-                                known_pos(m),
-                                m.clone(),
-                            )
-                        })
+                        .map(|m| (count(m), known_pos(m), m.clone()))
                         .collect();
                     ms.sort_by(|a, b| {
                         if a.0 != b.0 {
