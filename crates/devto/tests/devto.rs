@@ -680,3 +680,59 @@ fn snapshot_requests(a: &Article) -> Vec<crosspost_core::PreparedRequest> {
         devto::prepare_unpublish("42", &cfg, KEY).redacted(),
     ]
 }
+
+/// The local mode's dry run: an overlay over the real local ledger reports truthfully and
+/// writes nothing; after a live run the same dry run reports `unchanged`.
+#[tokio::test]
+async fn dry_run_over_the_local_ledger_writes_nothing() {
+    use crosspost_core::{LocalLedger, OverlayLedger};
+    let dir = tempfile::tempdir().unwrap();
+    let local: Arc<dyn Ledger> = Arc::new(LocalLedger::new(dir.path().join("ledger")));
+    let a = article("r1", "2026-03-01T10:00:00Z", "Hello");
+    let dry_run = |local: Arc<dyn Ledger>| {
+        let dry = DryRunTransport::new(Arc::new(devto::simulate));
+        let overlay: Arc<dyn Ledger> = Arc::new(OverlayLedger::new(local));
+        deps_with(Arc::new(dry), "https://dev.to", overlay, Some(KEY), 1000)
+    };
+    let r = devto::handle(input(&a, Operation::Publish), &dry_run(local.clone()))
+        .await
+        .unwrap();
+    assert_eq!(r.status, Outcome::Created);
+    assert!(
+        !dir.path().join("ledger").exists(),
+        "the dry run wrote to the local ledger"
+    );
+
+    let server = MockServer::start().await;
+    mount_list(&server, json!([])).await;
+    Mock::given(method("POST"))
+        .and(path("/api/articles"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(remote(42, CANONICAL)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let live = deps_with(net(5_000), &server.uri(), local.clone(), Some(KEY), 1000);
+    assert_eq!(
+        devto::handle(input(&a, Operation::Publish), &live)
+            .await
+            .unwrap()
+            .status,
+        Outcome::Created
+    );
+
+    let r = devto::handle(input(&a, Operation::Publish), &dry_run(local.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status, r.remote_id.as_deref()),
+        (Outcome::Unchanged, Some("42"))
+    );
+    let edited = article("r2", "2026-03-01T11:00:00Z", "Edited");
+    let r = devto::handle(input(&edited, Operation::Publish), &dry_run(local.clone()))
+        .await
+        .unwrap();
+    assert_eq!(r.status, Outcome::Updated);
+    // Still the live run's entry on disk.
+    let e = local.get("post-1", Target::Devto).await.unwrap().unwrap();
+    assert_eq!(e.revision, "r1");
+}
