@@ -249,5 +249,22 @@ def statement_actions(value, local_values: dict, depth: int = 0) -> set[str]:
     return actions
 
 
+def environment_keys(value, local_values: dict, depth: int = 0) -> set[str]:
+    """Every environment variable name a function's `environment` value can set, following
+    references to locals and reading object literals inside merge()/conditionals."""
+    if depth > 10:
+        raise RecursionError("locals refer to each other too deeply")
+    keys: set[str] = set()
+    if isinstance(value, dict):
+        keys.update(k for k in value if not k.startswith("__"))
+    elif isinstance(value, str) and "${" in value:
+        for ref in re.findall(r"local\.([A-Za-z0-9_]+)", value):
+            if ref not in local_values:
+                raise KeyError(f"local.{ref} is not defined")
+            keys |= environment_keys(local_values[ref], local_values, depth + 1)
+        keys.update(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", value))
+    return keys
+
+
 def read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))

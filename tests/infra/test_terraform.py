@@ -12,6 +12,7 @@ from infra_lib import (
     TERRAFORM,
     asl_files,
     blocks,
+    environment_keys,
     invoked_placeholders,
     lambda_crates,
     load_hcl,
@@ -339,6 +340,43 @@ def test_statement_actions_follow_locals_and_conditionals():
     assert statement_actions("${concat(local.a, local.b)}", local_values) == {"s3:GetObject", "es:ESHttpGet"}
     with pytest.raises(KeyError):
         statement_actions("${local.missing}", local_values)
+
+
+COMMON_ENV = {
+    "CROSSPOST_SECRET_ARN",
+    "CROSSPOST_LEDGER_TABLE",
+    "CROSSPOST_SNAPSHOT_BUCKET",
+    "CROSSPOST_SITE_URL",
+    "SANITY_PROJECT_ID",
+    "SANITY_DATASET",
+}
+
+
+@pytest.mark.parametrize(
+    "function, extra",
+    [
+        ("initiator", {"CROSSPOST_STATE_MACHINE_ARN", "CROSSPOST_TARGETS", "CROSSPOST_SIGNATURE_TOLERANCE_SECONDS"}),
+        ("devto", set()),
+        ("hashnode", {"HASHNODE_PUBLICATION_ID"}),
+        ("medium", {"MEDIUM_PUBLISH_STATUS"}),
+        ("opensearch", {"OPENSEARCH_ENDPOINT", "OPENSEARCH_INDEX", "OPENSEARCH_AUTH"}),
+    ],
+)
+def test_each_function_gets_the_agreed_environment(function, extra):
+    local_values = merged_locals(root_doc())
+    assert environment_keys(local_values["functions"][function]["environment"], local_values) == COMMON_ENV | extra
+
+
+def test_environment_keys_follow_locals_and_merges():
+    local_values = {"base": {"AB": "${var.a}"}, "maybe": '${var.x == "" ? {} : {B_C = var.x}}'}
+    assert environment_keys("${merge(local.base, local.maybe, {DE = 1})}", local_values) == {"AB", "B_C", "DE"}
+
+
+def test_no_environment_value_is_a_secret():
+    # Secrets arrive as the secret's ARN; no variable may carry a token or password.
+    local_values = merged_locals(root_doc())
+    names = {k for f in local_values["functions"].values() for k in environment_keys(f["environment"], local_values)}
+    assert [n for n in names if re.search(r"TOKEN|PASSWORD|API_KEY|SECRET(?!_ARN)", n)] == []
 
 
 def test_secret_value_never_in_terraform():
