@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod asl_cmd;
+mod pipeline;
 mod render;
 mod run;
 mod serve;

@@ -1,1 +1,83 @@
-fn main() {}
+//! The initiator Lambda (API Gateway HTTP API, payload format 2.0): wiring only.
+
+use std::sync::Arc;
+
+use crosspost_core::aws::{S3SnapshotStore, SecretsManagerProvider};
+use crosspost_core::config::{process_env, required};
+use crosspost_core::SecretProvider;
+use initiator::config::vars;
+use initiator::sanity::SanityClient;
+use initiator::starter::SfnStarter;
+use initiator::{Config, Delivery, Initiator};
+use lambda_http::{service_fn, Body, Error, Request, Response};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+
+    let config = Config::from_lookup(&process_env, true)?;
+    let state_machine_arn = required(&process_env, vars::STATE_MACHINE_ARN)?;
+    let bucket = required(&process_env, crosspost_core::config::vars::SNAPSHOT_BUCKET)?;
+    let secret_arn = required(&process_env, crosspost_core::config::vars::SECRET_ARN)?;
+
+    let sdk = crosspost_core::aws::sdk_config().await;
+    let secrets =
+        SecretsManagerProvider::new(aws_sdk_secretsmanager::Client::new(&sdk), secret_arn)
+            .secrets()
+            .await?;
+    let webhook_secret = secrets.sanity_webhook_secret.clone();
+    if webhook_secret.is_none() {
+        tracing::error!("the secret has no sanity_webhook_secret: every delivery will get 401");
+    }
+    let sanity = match (&config.sanity_project_id, &config.sanity_dataset) {
+        (Some(p), Some(d)) => Some(SanityClient::new(
+            p,
+            d,
+            &config.sanity_api_version,
+            config.sanity_api_url.as_deref(),
+            secrets.sanity_token.clone(),
+        )?),
+        _ => None,
+    };
+    let initiator = Arc::new(Initiator::new(
+        config,
+        webhook_secret,
+        sanity,
+        Arc::new(S3SnapshotStore::new(
+            crosspost_core::aws::s3_client(&sdk),
+            bucket,
+        )),
+        Arc::new(SfnStarter::new(
+            aws_sdk_sfn::Client::new(&sdk),
+            state_machine_arn,
+        )),
+    ));
+
+    lambda_http::run(service_fn(move |req: Request| {
+        let initiator = Arc::clone(&initiator);
+        async move {
+            let headers: Vec<(String, String)> = req
+                .headers()
+                .iter()
+                .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect();
+            let body: &[u8] = req.body().as_ref();
+            let now_ms = chrono::Utc::now().timestamp_millis();
+            let answer = initiator
+                .handle(
+                    Delivery {
+                        headers: &headers,
+                        body,
+                    },
+                    now_ms,
+                )
+                .await;
+            Response::builder()
+                .status(answer.status)
+                .header("content-type", "application/json")
+                .body(Body::Text(answer.body.to_string()))
+                .map_err(Error::from)
+        }
+    }))
+    .await
+}
