@@ -247,6 +247,36 @@ def test_state_machine_role_invokes_exactly_the_functions_the_definition_uses():
     assert [(g["actions"], g["resources"]) for g in grants] == [(["lambda:InvokeFunction"], "${var.invoke_function_arns}")]
 
 
+def task_timeouts(definition: dict) -> dict[str, object]:
+    """Task state name -> TimeoutSeconds (None when missing) for every Lambda-invoking Task."""
+    tasks = {name for names in invoked_placeholders(definition).values() for name in names}
+    found: dict[str, object] = {}
+
+    def walk(machine: dict) -> None:
+        for name, state in machine.get("States", {}).items():
+            if name in tasks:
+                found[name] = state.get("TimeoutSeconds")
+            for branch in state.get("Branches", []):
+                walk(branch)
+            for key in ("ItemProcessor", "Iterator"):
+                if key in state:
+                    walk(state[key])
+
+    walk(definition)
+    return found
+
+
+def test_task_timeouts_outlast_the_lambda_timeout():
+    # A Task that times out before its Lambda does leaves the function running; a retry
+    # would then race it (and could create a second post).
+    variables = dict(blocks(load_hcl(TERRAFORM / "variables.tf"), "variable"))
+    lambda_timeout = variables["target_timeout_seconds"]["default"]
+    timeouts = task_timeouts(read_json(main_asl()))
+    assert timeouts
+    short = {n: t for n, t in timeouts.items() if not isinstance(t, int) or t < lambda_timeout}
+    assert short == {}, f"TimeoutSeconds missing or below the Lambda timeout ({lambda_timeout} s)"
+
+
 def test_initiator_is_not_invoked_by_the_state_machine():
     call = module_call(root_doc(), "state_machine")
     assert "initiator" not in {function_key(e) for e in call["invoke_function_arns"]}
