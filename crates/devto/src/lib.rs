@@ -333,6 +333,11 @@ pub fn simulate(req: &PreparedRequest) -> Response {
     }
 }
 
+/// [`simulate`] as a [`crosspost_core::Simulator`], for `DryRunTransport::new`.
+pub fn simulator() -> crosspost_core::Simulator {
+    std::sync::Arc::new(simulate)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Handler
 // ---------------------------------------------------------------------------------------------

@@ -390,6 +390,11 @@ pub fn simulate(req: &PreparedRequest) -> Response {
     Response::json(200, &json!({ "data": data }))
 }
 
+/// [`simulate`] as a [`crosspost_core::Simulator`], for `DryRunTransport::new`.
+pub fn simulator() -> crosspost_core::Simulator {
+    std::sync::Arc::new(simulate)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Handler
 // ---------------------------------------------------------------------------------------------
