@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use asl::{
-    format_history_table, to_mermaid, Clock, ExecutionOptions, HistoryLevel, StateMachine,
-    SystemClock, TaskContext, TaskFailure, TaskHandler, VirtualClock,
+    format_history_table, to_mermaid, Clock, Execution, ExecutionOptions, HistoryLevel,
+    StateMachine, Status, SystemClock, TaskContext, TaskFailure, TaskHandler, VirtualClock,
 };
 use clap::Subcommand;
 use serde_json::Value;
@@ -143,6 +143,83 @@ pub fn main(args: Args) -> ExitCode {
     }
 }
 
+/// One line of JSON with `status` first: `{"status":"SUCCEEDED","output":...}` or
+/// `{"status":"FAILED","error":...,"cause":...}`.
+fn result_line(execution: &Execution) -> String {
+    let text = |v: &Option<String>| serde_json::to_string(v).unwrap_or_else(|_| "null".into());
+    match execution.status {
+        Status::Succeeded => format!(
+            "{{\"status\":\"SUCCEEDED\",\"output\":{}}}",
+            serde_json::to_string(execution.output.as_ref().unwrap_or(&Value::Null))
+                .unwrap_or_else(|_| "null".into())
+        ),
+        s => format!(
+            "{{\"status\":\"{}\",\"error\":{},\"cause\":{}}}",
+            s.as_str(),
+            text(&execution.error),
+            text(&execution.cause)
+        ),
+    }
+}
+
+struct RunOptions<'a> {
+    definition: &'a Path,
+    input: Option<&'a Path>,
+    tasks: &'a [String],
+    fast_forward: bool,
+    history: bool,
+    name: Option<String>,
+    no_payload_limit: bool,
+}
+
+/// A failure before the execution started: exit status, message for stderr, line for stdout.
+struct Setup(u8, String, Option<String>);
+
+fn execute(o: RunOptions<'_>) -> Result<Execution, Setup> {
+    let sm = load(o.definition).map_err(|e| {
+        let line = serde_json::json!({"status": "INVALID_DEFINITION", "error": "States.InvalidDefinition", "cause": e});
+        Setup(2, format!("{}: invalid definition\n{e}", o.definition.display()), Some(line.to_string()))
+    })?;
+    let input = match o.input {
+        Some(p) => read_json(p, "input").map_err(|e| Setup(2, e, None))?,
+        None => Value::Object(Default::default()),
+    };
+    let mut responses = HashMap::new();
+    for t in o.tasks {
+        let (resource, file) = t.rsplit_once('=').ok_or_else(|| {
+            Setup(
+                2,
+                format!("--task expects RESOURCE=RESPONSE.json, got '{t}'"),
+                None,
+            )
+        })?;
+        let v = read_json(Path::new(file), "task response").map_err(|e| Setup(2, e, None))?;
+        responses.insert(resource.to_string(), v);
+    }
+    let clock: Arc<dyn Clock> = if o.fast_forward {
+        Arc::new(VirtualClock::starting_now())
+    } else {
+        Arc::new(SystemClock)
+    };
+    let mut opts = ExecutionOptions::new(Arc::new(CannedTasks { responses }), clock);
+    if let Some(n) = o.name {
+        opts.name = n;
+    }
+    opts.history = if o.history {
+        HistoryLevel::Full
+    } else {
+        HistoryLevel::None
+    };
+    if o.no_payload_limit {
+        opts.payload_limit = None;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Setup(1, format!("cannot start the async runtime: {e}"), None))?;
+    Ok(runtime.block_on(sm.execute(input, opts)))
+}
+
 fn run(
     definition: PathBuf,
     input: Option<PathBuf>,
@@ -152,78 +229,135 @@ fn run(
     name: Option<String>,
     no_payload_limit: bool,
 ) -> ExitCode {
-    let sm = match load(&definition) {
-        Ok(sm) => sm,
-        Err(e) => {
-            eprintln!("{}: invalid definition\n{e}", definition.display());
-            println!(
-                "{}",
-                serde_json::json!({"status": "INVALID_DEFINITION", "error": "States.InvalidDefinition", "cause": e})
-            );
-            return ExitCode::from(2);
-        }
-    };
-    let input = match input {
-        Some(p) => match read_json(&p, "input") {
-            Ok(v) => v,
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(2);
+    let result = execute(RunOptions {
+        definition: &definition,
+        input: input.as_deref(),
+        tasks: &tasks,
+        fast_forward,
+        history,
+        name,
+        no_payload_limit,
+    });
+    match result {
+        Ok(execution) => {
+            if history {
+                eprint!("{}", format_history_table(&execution.history));
             }
-        },
-        None => Value::Object(Default::default()),
-    };
-    let mut responses = HashMap::new();
-    for t in &tasks {
-        let Some((resource, file)) = t.rsplit_once('=') else {
-            eprintln!("--task expects RESOURCE=RESPONSE.json, got '{t}'");
-            return ExitCode::from(2);
+            println!("{}", result_line(&execution));
+            if execution.status == Status::Succeeded {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(Setup(code, message, line)) => {
+            eprintln!("{message}");
+            if let Some(l) = line {
+                println!("{l}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, v: Value) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        p
+    }
+
+    fn check(definition: Value, input: Value, tasks: &[(&str, Value)], expected: Value) {
+        let dir = tempfile::tempdir().unwrap();
+        let def = write(dir.path(), "def.json", definition);
+        let inp = write(dir.path(), "in.json", input);
+        let task_args: Vec<String> = tasks
+            .iter()
+            .enumerate()
+            .map(|(i, (r, v))| {
+                format!(
+                    "{r}={}",
+                    write(dir.path(), &format!("t{i}.json"), v.clone()).display()
+                )
+            })
+            .collect();
+        let execution = match execute(RunOptions {
+            definition: &def,
+            input: Some(&inp),
+            tasks: &task_args,
+            fast_forward: true,
+            history: false,
+            name: None,
+            no_payload_limit: false,
+        }) {
+            Ok(e) => e,
+            Err(Setup(code, msg, _)) => panic!("setup failed ({code}): {msg}"),
         };
-        match read_json(Path::new(file), "task response") {
-            Ok(v) => {
-                responses.insert(resource.to_string(), v);
+        let line = result_line(&execution);
+        assert!(line.starts_with("{\"status\":"), "{line}");
+        let got: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn run_prints_one_result_object() {
+        let task = serde_json::json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "OutputPath": "$.Payload", "End": true}}});
+        check(
+            task.clone(),
+            serde_json::json!({}),
+            &[(
+                "arn:aws:states:::lambda:invoke",
+                serde_json::json!({"Payload": {"id": 7}}),
+            )],
+            serde_json::json!({"status": "SUCCEEDED", "output": {"id": 7}}),
+        );
+        check(
+            task,
+            serde_json::json!({}),
+            &[],
+            serde_json::json!({"status": "FAILED", "error": "States.TaskFailed",
+                "cause": "no response was given for the resource 'arn:aws:states:::lambda:invoke' (use --task arn:aws:states:::lambda:invoke=FILE.json)"}),
+        );
+        check(
+            serde_json::json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "Next": "F"},
+                "F": {"Type": "Fail", "Error": "Late"}}}),
+            serde_json::json!({}),
+            &[],
+            serde_json::json!({"status": "FAILED", "error": "Late", "cause": null}),
+        );
+    }
+
+    #[test]
+    fn invalid_definitions_exit_with_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let def = write(
+            dir.path(),
+            "def.json",
+            serde_json::json!({"StartAt": "A", "States": {"A": {"Type": "Pass"}}}),
+        );
+        let err = execute(RunOptions {
+            definition: &def,
+            input: None,
+            tasks: &[],
+            fast_forward: true,
+            history: false,
+            name: None,
+            no_payload_limit: false,
+        });
+        match err {
+            Err(Setup(code, msg, Some(line))) => {
+                assert_eq!(code, 2);
+                assert!(
+                    msg.contains("States.A: a state needs either Next or End"),
+                    "{msg}"
+                );
+                assert!(line.contains("INVALID_DEFINITION"));
             }
-            Err(e) => {
-                eprintln!("{e}");
-                return ExitCode::from(2);
-            }
+            _ => panic!("expected a setup failure"),
         }
-    }
-    let clock: Arc<dyn Clock> = if fast_forward {
-        Arc::new(VirtualClock::starting_now())
-    } else {
-        Arc::new(SystemClock)
-    };
-    let mut opts = ExecutionOptions::new(Arc::new(CannedTasks { responses }), clock);
-    if let Some(n) = name {
-        opts.name = n;
-    }
-    opts.history = if history {
-        HistoryLevel::Full
-    } else {
-        HistoryLevel::None
-    };
-    if no_payload_limit {
-        opts.payload_limit = None;
-    }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let execution = runtime.block_on(sm.execute(input, opts));
-    if history {
-        eprint!("{}", format_history_table(&execution.history));
-    }
-    println!("{}", execution.result_json());
-    if execution.status == asl::Status::Succeeded {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
     }
 }
