@@ -43,6 +43,9 @@ enum Command {
         /// Do not enforce the 256 KiB payload limit.
         #[arg(long)]
         no_payload_limit: bool,
+        /// Run with express-workflow semantics (express execution ARN, no RedriveCount).
+        #[arg(long)]
+        express: bool,
     },
     /// Check a definition; prints every problem with the state and field it concerns.
     Validate {
@@ -131,15 +134,20 @@ pub fn main(args: Args) -> ExitCode {
             history,
             name,
             no_payload_limit,
-        } => run(
-            definition,
-            input,
-            tasks,
-            fast_forward,
-            history,
-            name,
-            no_payload_limit,
-        ),
+            express,
+        } => {
+            let result = execute(RunOptions {
+                definition: &definition,
+                input: input.as_deref(),
+                tasks: &tasks,
+                fast_forward,
+                history,
+                name,
+                no_payload_limit,
+                express,
+            });
+            report(result, history)
+        }
     }
 }
 
@@ -170,6 +178,7 @@ struct RunOptions<'a> {
     history: bool,
     name: Option<String>,
     no_payload_limit: bool,
+    express: bool,
 }
 
 /// A failure before the execution started: exit status, message for stderr, line for stdout.
@@ -210,6 +219,9 @@ fn execute(o: RunOptions<'_>) -> Result<Execution, Setup> {
     } else {
         HistoryLevel::None
     };
+    if o.express {
+        opts.execution_type = asl::ExecutionType::Express;
+    }
     if o.no_payload_limit {
         opts.payload_limit = None;
     }
@@ -220,24 +232,7 @@ fn execute(o: RunOptions<'_>) -> Result<Execution, Setup> {
     Ok(runtime.block_on(sm.execute(input, opts)))
 }
 
-fn run(
-    definition: PathBuf,
-    input: Option<PathBuf>,
-    tasks: Vec<String>,
-    fast_forward: bool,
-    history: bool,
-    name: Option<String>,
-    no_payload_limit: bool,
-) -> ExitCode {
-    let result = execute(RunOptions {
-        definition: &definition,
-        input: input.as_deref(),
-        tasks: &tasks,
-        fast_forward,
-        history,
-        name,
-        no_payload_limit,
-    });
+fn report(result: Result<Execution, Setup>, history: bool) -> ExitCode {
     match result {
         Ok(execution) => {
             if history {
@@ -292,6 +287,7 @@ mod tests {
             history: false,
             name: None,
             no_payload_limit: false,
+            express: false,
         }) {
             Ok(e) => e,
             Err(Setup(code, msg, _)) => panic!("setup failed ({code}): {msg}"),
@@ -347,6 +343,7 @@ mod tests {
             history: false,
             name: None,
             no_payload_limit: false,
+            express: false,
         });
         match err {
             Err(Setup(code, msg, Some(line))) => {
