@@ -1,4 +1,5 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+pub mod moto;
 pub mod openapi;
 
 use serde_json::Value;
