@@ -59,7 +59,7 @@ pub enum Error {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid state machine definition: {}", .diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; "))]
 pub struct ValidationError {
-    /// The problems, in definition order.
+    /// The problems, sorted by location within each level.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -298,7 +298,7 @@ impl StateMachine {
         self.query_language
     }
 
-    /// The top-level state names, in definition order.
+    /// The top-level state names, sorted by name.
     pub fn state_names(&self) -> Vec<String> {
         self.program.order.iter().map(|s| s.to_string()).collect()
     }
