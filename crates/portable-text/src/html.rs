@@ -5,7 +5,7 @@
 //! that should differ to build a profile (see [`crate::profiles`]).
 
 use crate::model::{Entry, Object};
-use crate::node::{classify, Block, Node};
+use crate::node::{classify, span_view, Block, Node};
 use crate::tree::{nest_lists, Item, MNode, Mark, MarkTree, Nested, Top};
 use crate::Error;
 
@@ -31,21 +31,38 @@ pub fn escape_html_chars(s: &str, out: &mut String) {
 /// Escapes like to-html's `escapeHTML`: the characters above, then runs of
 /// two or more spaces become `&nbsp;` repeated (n-1) times plus one space.
 pub fn escape_html(s: &str, out: &mut String) {
-    if !s.contains("  ") {
-        escape_html_chars(s, out);
-        return;
+    let b = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let rep = match b[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#x27;",
+            b' ' if b.get(i + 1) == Some(&b' ') => {
+                out.push_str(&s[start..i]);
+                let run = b[i..].iter().take_while(|c| **c == b' ').count();
+                for _ in 0..run - 1 {
+                    out.push_str("&nbsp;");
+                }
+                out.push(' ');
+                i += run;
+                start = i;
+                continue;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(rep);
+        i += 1;
+        start = i;
     }
-    let mut rest = s;
-    while let Some(pos) = rest.find("  ") {
-        escape_html_chars(&rest[..pos], out);
-        let run = rest[pos..].bytes().take_while(|b| *b == b' ').count();
-        for _ in 0..run - 1 {
-            out.push_str("&nbsp;");
-        }
-        out.push(' ');
-        rest = &rest[pos + run..];
-    }
-    escape_html_chars(rest, out);
+    out.push_str(&s[start..]);
 }
 
 /// to-html's `uriLooksSafe`: relative URLs, fragments and the `http`,
@@ -322,6 +339,24 @@ pub(crate) fn render_inline<C: HtmlComponents + ?Sized>(
 ) {
     if b.children.is_empty() {
         return;
+    }
+    // Fast path: only unmarked spans (most paragraphs) need no mark tree.
+    if b.children
+        .iter()
+        .all(|e| matches!(e, Entry::Object(o) if o.raw("marks").is_none_or(|m| m.trim() == "[]")))
+    {
+        let spans: Option<Vec<_>> = b.children.iter().map(span_view).collect();
+        if let Some(spans) = spans {
+            for s in &spans {
+                for (i, line) in s.text.split('\n').enumerate() {
+                    if i > 0 {
+                        c.hard_break(out);
+                    }
+                    c.text(line, out);
+                }
+            }
+            return;
+        }
     }
     let tree = MarkTree::build(b);
     // Frames of open marks: (node id, next child position, buffer).
