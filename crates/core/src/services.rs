@@ -100,3 +100,132 @@ pub async fn open(
 pub fn no_token(target: Target) -> TargetResult {
     TargetResult::new(target, Outcome::Skipped).with_reason("no token configured")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{DryRunTransport, Response};
+    use crate::ledger::MemoryLedger;
+    use crate::snapshot::MemorySnapshotStore;
+    use crate::{ArticleRef, Operation, TargetPlan};
+
+    fn services(snapshots: MemorySnapshotStore) -> Services {
+        Services {
+            transport: Arc::new(DryRunTransport::new(Arc::new(
+                |_: &crate::PreparedRequest| Response::new(500, ""),
+            ))),
+            ledger: Arc::new(MemoryLedger::new()),
+            snapshots: Arc::new(snapshots),
+            secrets: Arc::new(StaticSecrets::default()),
+        }
+    }
+
+    fn article(id: &str, opt_out: &[Target]) -> Article {
+        let mut a: Article = serde_json::from_value(serde_json::json!({
+            "id": id, "revision": "r", "slug": "s", "title": "T", "body": [],
+            "canonicalUrl": "https://example.com/s"
+        }))
+        .unwrap();
+        a.opt_out = opt_out.to_vec();
+        a
+    }
+
+    fn event(a: ArticleRef, plan: Option<TargetPlan>) -> ExecutionInput {
+        ExecutionInput {
+            operation: Operation::Publish,
+            document_id: "p1".into(),
+            slug: "s".into(),
+            article: a,
+            publish_at: None,
+            targets: plan.map(|p| (Target::Devto, p)).into_iter().collect(),
+        }
+    }
+
+    /// Expected: "run", "skip:<reason>" or the error name.
+    async fn check(s: &Services, input: ExecutionInput, expected: &str) {
+        let got = match open(s, &input, Target::Devto).await {
+            Ok(Gate::Run(_)) => "run".to_string(),
+            Ok(Gate::Skip(r)) => format!("skip:{}", r.reason.unwrap_or_default()),
+            Err(e) => e.name().to_string(),
+        };
+        assert_eq!(got, expected);
+    }
+
+    #[tokio::test]
+    async fn the_gate_checks_plan_opt_out_identity_and_snapshot() {
+        let store = MemorySnapshotStore::new();
+        let bytes = serde_json::to_vec(&article("p1", &[])).unwrap();
+        let snap = crate::snapshot::SnapshotStore::put(&store, "articles/p1/r.json", &bytes)
+            .await
+            .unwrap();
+        let s = services(store);
+        let inline = |a: Article| ArticleRef::Inline(Box::new(a));
+        let on = Some(TargetPlan {
+            enabled: true,
+            reason: None,
+        });
+        check(&s, event(inline(article("p1", &[])), on.clone()), "run").await;
+        check(&s, event(inline(article("p1", &[])), None), "run").await;
+        check(
+            &s,
+            event(
+                inline(article("p1", &[])),
+                Some(TargetPlan {
+                    enabled: false,
+                    reason: Some("not configured".into()),
+                }),
+            ),
+            "skip:not configured",
+        )
+        .await;
+        check(
+            &s,
+            event(
+                inline(article("p1", &[])),
+                Some(TargetPlan {
+                    enabled: false,
+                    reason: None,
+                }),
+            ),
+            "skip:disabled for this execution",
+        )
+        .await;
+        check(
+            &s,
+            event(inline(article("p1", &[Target::Devto])), on.clone()),
+            "skip:opted out",
+        )
+        .await;
+        check(
+            &s,
+            event(inline(article("p1", &[Target::Medium])), on.clone()),
+            "run",
+        )
+        .await;
+        check(
+            &s,
+            event(inline(article("p2", &[])), on.clone()),
+            "InvalidArticle",
+        )
+        .await;
+        check(
+            &s,
+            event(
+                ArticleRef::Snapshot {
+                    snapshot: snap.clone(),
+                },
+                on.clone(),
+            ),
+            "run",
+        )
+        .await;
+        let mut bad = snap;
+        bad.sha256 = "00".repeat(32);
+        check(
+            &s,
+            event(ArticleRef::Snapshot { snapshot: bad }, on),
+            "InvalidArticle",
+        )
+        .await;
+    }
+}

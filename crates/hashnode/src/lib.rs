@@ -347,6 +347,20 @@ pub fn read_graphql(response: &Response) -> Result<Value, GraphqlError> {
     }
 }
 
+/// Canonical URLs compared loosely: scheme, host case, `www.` and a trailing slash do not
+/// matter.
+pub fn same_canonical(a: &str, b: &str) -> bool {
+    fn norm(u: &str) -> String {
+        let u = u.trim();
+        let rest = u.split_once("://").map_or(u, |(_, r)| r);
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let host = host.to_ascii_lowercase();
+        let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
+        format!("{host}{}", path.trim_end_matches('/'))
+    }
+    norm(a) == norm(b)
+}
+
 fn post_at(data: &Value, pointer: &str) -> Result<Option<RemotePost>, TaskError> {
     match data.pointer(pointer) {
         None | Some(Value::Null) => Ok(None),
@@ -462,9 +476,9 @@ impl Ctx<'_> {
         let post = post_at(&data, "/publication/post").map_err(GraphqlError::Task)?;
         match post {
             Some(p)
-                if p.canonical_url.as_deref().is_some_and(|c| {
-                    c.trim_end_matches('/') != article.canonical_url.trim_end_matches('/')
-                }) =>
+                if p.canonical_url
+                    .as_deref()
+                    .is_some_and(|c| !same_canonical(c, &article.canonical_url)) =>
             {
                 Err(GraphqlError::Task(TaskError::InvalidArticle(format!(
                     "slug `{}` is already used in the publication by another post ({})",

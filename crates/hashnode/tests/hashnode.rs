@@ -591,3 +591,49 @@ fn snapshot_requests(a: &Article) -> Vec<crosspost_core::PreparedRequest> {
         hashnode::prepare_remove("p1", &cfg, TOKEN).redacted(),
     ]
 }
+
+#[tokio::test]
+async fn a_post_with_our_slug_but_another_canonical_url_is_not_adopted() {
+    let fake = Arc::new(Mutex::new(Fake::default()));
+    fake.lock().unwrap().posts.push(json!({
+        "id": "0000000000000000000000aa", "slug": "hello-world",
+        "url": "https://me.hashnode.dev/hello-world", "canonicalUrl": "https://elsewhere.example.com/hello"
+    }));
+    let server = start(fake.clone()).await;
+    let ledger = MemoryLedger::new();
+    let d = deps_with(
+        net(5_000),
+        &server.uri(),
+        &ledger,
+        Some(TOKEN),
+        Some(PUBLICATION),
+    );
+    let err = hashnode::handle(
+        input(
+            &article("r1", "2026-03-01T10:00:00Z", "Hello"),
+            Operation::Publish,
+        ),
+        &d,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.name(), "InvalidArticle");
+    assert!(err.to_string().contains("already used"), "{err}");
+    assert!(ledger.entries().is_empty(), "claim released");
+    // The same post with our canonical URL (any trailing slash or scheme) is adopted.
+    fake.lock().unwrap().posts[0]["canonicalUrl"] = json!("http://Blog.example.com/posts/hello/");
+    let r = hashnode::handle(
+        input(
+            &article("r1", "2026-03-01T10:00:00Z", "Hello"),
+            Operation::Publish,
+        ),
+        &d,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (r.status, r.remote_id.as_deref()),
+        (Outcome::Created, Some("0000000000000000000000aa"))
+    );
+    checked(&server).await;
+}
