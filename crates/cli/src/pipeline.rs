@@ -31,6 +31,9 @@ pub const LAMBDA_INVOKE: &str = "arn:aws:states:::lambda:invoke";
 /// be sent is still shown (its authorization header is redacted anyway).
 pub const PLACEHOLDER_TOKEN: &str = "dry-run-placeholder";
 
+/// The Hashnode publication id a dry run uses when none is configured.
+pub const PLACEHOLDER_PUBLICATION: &str = "dry-run-publication";
+
 /// The local function name that stands in for `${<target>_arn}`.
 pub fn local_function_name(target: Target) -> String {
     format!("local:function:crosspost-{target}")
@@ -155,6 +158,8 @@ pub struct Pipeline {
     /// Targets that got a placeholder credential or setting in this dry run.
     pub placeholders: BTreeSet<Target>,
     pub webhook_secret: Option<String>,
+    /// The query API, when `SANITY_PROJECT_ID` and `SANITY_DATASET` are set.
+    pub sanity: Option<initiator::sanity::SanityClient>,
 }
 
 fn cfg_err(e: impl std::fmt::Display) -> PipelineError {
@@ -172,6 +177,22 @@ impl Pipeline {
         let initiator_config = Config::from_lookup(lookup, false).map_err(cfg_err)?;
         let mut secrets = Secrets::local(opts.secrets_file.as_deref(), lookup).map_err(cfg_err)?;
         let webhook_secret = secrets.sanity_webhook_secret.clone();
+        let sanity = match (
+            &initiator_config.sanity_project_id,
+            &initiator_config.sanity_dataset,
+        ) {
+            (Some(p), Some(d)) => Some(
+                initiator::sanity::SanityClient::new(
+                    p,
+                    d,
+                    &initiator_config.sanity_api_version,
+                    initiator_config.sanity_api_url.as_deref(),
+                    secrets.sanity_token.clone(),
+                )
+                .map_err(cfg_err)?,
+            ),
+            _ => None,
+        };
         let mut devto_cfg = devto::Config::from_lookup(lookup).map_err(cfg_err)?;
         let mut hashnode_cfg = hashnode::Config::from_lookup(lookup).map_err(cfg_err)?;
         let mut medium_cfg = medium::Config::from_lookup(lookup).map_err(cfg_err)?;
@@ -230,11 +251,10 @@ impl Pipeline {
                 &mut placeholders,
             );
             fill(&mut secrets.medium_token, Target::Medium, &mut placeholders);
-            fill(
-                &mut hashnode_cfg.publication_id,
-                Target::Hashnode,
-                &mut placeholders,
-            );
+            if hashnode_cfg.publication_id.is_none() {
+                hashnode_cfg.publication_id = Some(PLACEHOLDER_PUBLICATION.to_string());
+                placeholders.insert(Target::Hashnode);
+            }
             if opensearch_cfg.endpoint.is_none() {
                 opensearch_cfg.endpoint = Some("https://opensearch.example.invalid".into());
                 placeholders.insert(Target::Opensearch);
@@ -274,6 +294,7 @@ impl Pipeline {
             live: opts.live,
             placeholders,
             webhook_secret,
+            sanity,
         })
     }
 
@@ -282,7 +303,7 @@ impl Pipeline {
         Initiator::new(
             self.initiator_config.clone(),
             self.webhook_secret.clone(),
-            None,
+            self.sanity.clone(),
             Arc::new(crosspost_core::LocalSnapshotStore::new(&self.snapshots_dir)),
             starter,
         )
