@@ -20,6 +20,9 @@ use crate::model::{
 use crate::value::{json_size, to_json, type_name};
 use crate::{Execution, ExecutionOptions, HistoryLevel, StateMachine, Status, TaskContext};
 
+/// The most iterations an inline Map state runs at once on AWS.
+const INLINE_MAP_CONCURRENCY: usize = 40;
+
 /// A failure travelling up: error name and cause, either may be absent.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Failure {
@@ -1493,10 +1496,12 @@ impl<'m> Run<'m> {
         };
         self.event(Ev::MapStateStarted, Some(name), None, None, None);
         let total = items.len();
+        // An inline Map on AWS runs at most 40 iterations at once, also when MaxConcurrency
+        // is 0 (no limit) or larger.
         let limit = if max_conc >= 1.0 {
-            max_conc as usize
+            (max_conc as usize).min(INLINE_MAP_CONCURRENCY)
         } else {
-            usize::MAX
+            INLINE_MAP_CONCURRENCY
         };
         let processor = &*spec.processor;
         let tolerant = tol_count.is_some() || tol_pct.is_some();

@@ -161,7 +161,13 @@ async fn catch_puts_the_error_at_result_path_and_goes_on() {
 
 #[tokio::test]
 async fn map_runs_iterations_concurrently_up_to_max_concurrency() {
-    for (max, expected) in [(1, 1), (3, 3), (0, 10)] {
+    for (max, items, expected) in [
+        (1, 10, 1),
+        (3, 10, 3),
+        (0, 10, 10),
+        (0, 100, 40),
+        (500, 100, 40),
+    ] {
         let script = Arc::new(Script {
             real_delay: Some(Duration::from_millis(20)),
             ..Script::default()
@@ -170,22 +176,22 @@ async fn map_runs_iterations_concurrently_up_to_max_concurrency() {
             "Type": "Map", "MaxConcurrency": max, "End": true,
             "ItemProcessor": {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "work", "End": true}}}
         }}});
-        let items: Vec<Value> = (0..10).map(|i| json!(i)).collect();
+        let input: Vec<Value> = (0..items).map(|i| json!(i)).collect();
         let ex = run_with(
             def,
-            Value::Array(items),
+            Value::Array(input),
             script.clone(),
             Arc::new(SystemClock),
         )
         .await;
         assert_eq!(ex.status, Status::Succeeded);
         let out = ex.output.unwrap();
-        assert_eq!(out.as_array().unwrap().len(), 10);
+        assert_eq!(out.as_array().unwrap().len(), items);
         assert_eq!(out[4], json!({"echo": 4}), "results keep item order");
         assert_eq!(
             script.max_in_flight.load(Ordering::SeqCst),
             expected,
-            "MaxConcurrency {max}"
+            "MaxConcurrency {max} over {items} items"
         );
     }
 }
