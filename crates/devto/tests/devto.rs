@@ -736,3 +736,17 @@ async fn dry_run_over_the_local_ledger_writes_nothing() {
     let e = local.get("post-1", Target::Devto).await.unwrap().unwrap();
     assert_eq!(e.revision, "r1");
 }
+
+proptest::proptest! {
+    #[test]
+    fn tags_always_satisfy_forem(tags in proptest::collection::vec(".{0,40}", 0..10)) {
+        let out = devto::normalise_tags(&tags);
+        proptest::prop_assert!(out.len() <= devto::MAX_TAGS);
+        for t in &out {
+            proptest::prop_assert!(!t.is_empty() && t.len() <= devto::MAX_TAG_LEN);
+            proptest::prop_assert!(t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        }
+        let unique: std::collections::BTreeSet<_> = out.iter().collect();
+        proptest::prop_assert_eq!(unique.len(), out.len());
+    }
+}
