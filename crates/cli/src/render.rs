@@ -161,22 +161,15 @@ fn render_ndjson(input: &str, format: Format, sanity: &SanityConfig) -> (String,
 fn render_lines(lines: &[(usize, &str)], format: Format, sanity: &SanityConfig) -> Chunk {
     let bytes: usize = lines.iter().map(|(_, l)| l.len()).sum();
     let mut out = String::with_capacity(bytes + bytes / 4);
+    let mut scratch = String::new();
     for (n, line) in lines {
         if line.trim().is_empty() {
             continue;
         }
-        match render_str(line, format, sanity) {
-            Ok(r) => {
-                // serde_json writes a JSON string literal; it cannot fail for a &str.
-                match serde_json::to_string(&r) {
-                    Ok(s) => out.push_str(&s),
-                    Err(e) => {
-                        return Chunk {
-                            out,
-                            error: Some(format!("line {n}: {e}")),
-                        }
-                    }
-                }
+        scratch.clear();
+        match portable_text::render_into(line, format, sanity, &mut scratch) {
+            Ok(()) => {
+                write_json_string(&scratch, &mut out);
                 out.push('\n');
             }
             Err(portable_text::Error::Json {
@@ -200,4 +193,35 @@ fn render_lines(lines: &[(usize, &str)], format: Format, sanity: &SanityConfig) 
         }
     }
     Chunk { out, error: None }
+}
+
+/// Writes `s` as a JSON string literal (the same bytes `serde_json` writes).
+fn write_json_string(s: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 0xf) as usize] as char);
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }

@@ -113,6 +113,19 @@ pub fn render_str(json: &str, format: Format, sanity: &SanityConfig) -> Result<S
     Ok(out)
 }
 
+/// Like [`render_str`], appending to `out` (lets bulk callers reuse one buffer).
+/// On error `out` may hold part of the output.
+pub fn render_into(
+    json: &str,
+    format: Format,
+    sanity: &SanityConfig,
+    out: &mut String,
+) -> Result<(), Error> {
+    let input = model::parse(json)?;
+    out.reserve(json.len() / 2 + 64);
+    render_entries(&input.entries, format, sanity, out)
+}
+
 /// Renders a Portable Text value (see [`render_str`]).
 pub fn render_value(
     value: &serde_json::Value,
