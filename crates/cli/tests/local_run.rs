@@ -271,3 +271,68 @@ fn a_bad_file_is_refused_with_a_message() {
         "{out}"
     );
 }
+
+/// `--live` against a stand-in Dev.to that refuses the key: `Unauthorized` is not retried, the
+/// branch reports `failed`, the other branches still finish (no token: `skipped`), and the
+/// execution fails with `TargetsFailed`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_token_fails_one_branch_and_the_execution() {
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let devto = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"error": "unauthorized", "status": 401})),
+        )
+        .expect(1)
+        .mount(&devto)
+        .await;
+    let uri = devto.uri();
+    let (ok, out, statuses) = tokio::task::spawn_blocking(move || {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crosspost"));
+        cmd.arg("run")
+            .arg(examples().join("webhook.json"))
+            .arg("--live")
+            .current_dir(tmp.path());
+        for var in [
+            "HASHNODE_TOKEN",
+            "MEDIUM_TOKEN",
+            "OPENSEARCH_ENDPOINT",
+            "CROSSPOST_TARGETS",
+        ] {
+            cmd.env_remove(var);
+        }
+        let out = cmd
+            .env("DEVTO_API_KEY", SECRET_TOKEN)
+            .env("DEVTO_BASE_URL", &uri)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!text.contains(SECRET_TOKEN));
+        (
+            out.status.success(),
+            text,
+            statuses(tmp.path(), "rust-lambda-cold-starts"),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!ok, "{out}");
+    assert!(out.contains("FAILED"), "{out}");
+    assert_eq!(
+        statuses,
+        pairs(&[
+            ("devto", "failed"),
+            ("hashnode", "skipped"),
+            ("medium", "skipped"),
+            ("opensearch", "skipped"),
+        ])
+    );
+    assert!(out.contains("Unauthorized"), "{out}");
+}

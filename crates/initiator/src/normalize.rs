@@ -556,7 +556,11 @@ mod tests {
             p,
             "field `slug` `a b` must not contain spaces, control characters or slashes",
         );
-        check_err(json!({"publishedAt": "yesterday"}), p, "field `publishedAt` `yesterday` is not an RFC 3339 timestamp (premature end of input)");
+        check_err(
+            json!({"publishedAt": "yesterday"}),
+            p,
+            "field `publishedAt` `yesterday` is not an RFC 3339 timestamp (premature end of input)",
+        );
         check_err(json!({"optOut": ["myspace"]}), p, "field `optOut` unknown target `myspace` (expected devto, hashnode, medium or opensearch)");
         check_err(
             json!({"categories": "rust"}),
