@@ -6,6 +6,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
+/// `t + d`, saturating at the largest representable time.
+pub(crate) fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// Where an execution gets the time from and how it waits.
 pub trait Clock: Send + Sync {
     /// The current time.
@@ -56,7 +64,7 @@ impl VirtualClock {
     /// Moves the clock forward by `d`.
     pub fn advance(&self, d: Duration) {
         let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
-        *now += chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        *now = later(*now, d);
     }
 }
 
@@ -72,7 +80,7 @@ impl Clock for VirtualClock {
     }
     fn sleep(&self, d: Duration) -> BoxFuture<'static, ()> {
         let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
-        let target = *now + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        let target = later(*now, d);
         if target > *now {
             *now = target;
         }

@@ -49,6 +49,11 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
+/// Seconds as a Duration, saturating (a definition may hold any number).
+fn seconds(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::MAX)
+}
+
 fn obj(fields: Vec<(&str, Value)>) -> Value {
     Value::Object(
         fields
@@ -510,7 +515,7 @@ pub(crate) async fn run(sm: &StateMachine, input: Value, opts: ExecutionOptions)
     let state_machine_ctx = serde_json::json!({"Id": sm_arn, "Name": opts.state_machine_name});
     let deadline = sm
         .timeout_seconds
-        .map(|s| start + chrono::Duration::milliseconds((s * 1000.0) as i64));
+        .map(|s| crate::clock::later(start, seconds(s)));
     let details = (opts.history == HistoryLevel::Full).then(|| obj(vec![("input", input.clone())]));
     let too_big = opts
         .payload_limit
@@ -1241,7 +1246,7 @@ impl<'m> Run<'m> {
         let call = self.opts.tasks.invoke(resource, args, &ctx);
         let res = match timeout {
             Some(secs) if !self.opts.clock.is_virtual() => {
-                let timer = self.opts.clock.sleep(Duration::from_secs_f64(secs));
+                let timer = self.opts.clock.sleep(seconds(secs));
                 futures::select_biased! {
                     r = call.fuse() => Some(r),
                     _ = timer.fuse() => None,
@@ -1252,7 +1257,7 @@ impl<'m> Run<'m> {
                 let elapsed = (self.opts.clock.now() - started)
                     .to_std()
                     .unwrap_or(Duration::ZERO);
-                if elapsed > Duration::from_secs_f64(secs) {
+                if elapsed > seconds(secs) {
                     None
                 } else {
                     Some(r)
@@ -1299,7 +1304,7 @@ impl<'m> Run<'m> {
     async fn wait(&self, env: Env<'_>, w: &WaitFor) -> Result<(), Failure> {
         let now = self.opts.clock.now();
         let dur = match w {
-            WaitFor::Seconds(NumberField::Literal(s)) => Duration::from_secs_f64(*s),
+            WaitFor::Seconds(NumberField::Literal(s)) => seconds(*s),
             WaitFor::Seconds(NumberField::Path(p)) => {
                 let v = env.resolve(p).map(Cow::into_owned).ok_or_else(|| {
                     env.runtime(format!(

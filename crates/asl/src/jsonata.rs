@@ -21,10 +21,13 @@ pub fn strip(s: &str) -> &str {
 
 /// Checks the syntax of an expression.
 pub fn check_syntax(expr: &str) -> Result<(), String> {
-    let arena = Bump::new();
-    JsonAta::new(expr, &arena)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    std::panic::catch_unwind(|| {
+        let arena = Bump::new();
+        JsonAta::new(expr, &arena)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    })
+    .unwrap_or_else(|_| Err("the JSONata parser failed on this expression".into()))
 }
 
 /// The outcome of an evaluation.
@@ -178,6 +181,19 @@ fn fn_parse<'a>(
 
 /// Evaluates `expr` with `$states` bound to `states` and each variable in `vars`.
 pub fn evaluate<'v>(
+    expr: &str,
+    states: &[(&str, &Value)],
+    vars: impl Iterator<Item = (&'v str, &'v Value)>,
+) -> Result<Outcome, String> {
+    // A panic inside the JSONata library must not take the executor down: it becomes an
+    // evaluation error of this expression.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        evaluate_inner(expr, states, vars)
+    }))
+    .unwrap_or_else(|_| Err("the JSONata evaluator failed on this expression".into()))
+}
+
+fn evaluate_inner<'v>(
     expr: &str,
     states: &[(&str, &Value)],
     vars: impl Iterator<Item = (&'v str, &'v Value)>,

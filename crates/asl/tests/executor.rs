@@ -464,3 +464,45 @@ fn mermaid_has_a_node_per_state_and_edges() {
     assert_eq!(ids.len(), 4);
     assert!(ids.contains(&"s_Fan_b0_Devto".to_string()));
 }
+
+#[tokio::test]
+async fn huge_durations_saturate_instead_of_overflowing() {
+    for (def, expected) in [
+        (
+            json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1e300, "End": true}}}),
+            Status::Succeeded,
+        ),
+        (
+            json!({"TimeoutSeconds": 99999999999999u64, "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}}),
+            Status::Succeeded,
+        ),
+        (
+            json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "r", "TimeoutSeconds": 1e300, "End": true}}}),
+            Status::Succeeded,
+        ),
+        (
+            json!({"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "r", "End": true,
+                "Retry": [{"ErrorEquals": ["E"], "IntervalSeconds": 1e300, "MaxAttempts": 2}]}}}),
+            // the back-off is capped (at a year), then the second attempt succeeds
+            Status::Succeeded,
+        ),
+    ] {
+        let script = Arc::new(
+            Script::default().with("r", vec![Err(TaskFailure::new("E", "c")), Ok(json!(1))]),
+        );
+        let ok_script = Arc::new(Script::default());
+        let tasks: Arc<dyn TaskHandler> = if def.to_string().contains("Retry") {
+            script
+        } else {
+            ok_script
+        };
+        let ex = run_with(
+            def.clone(),
+            json!({}),
+            tasks,
+            Arc::new(VirtualClock::starting_now()),
+        )
+        .await;
+        assert_eq!(ex.status, expected, "{def}: {:?} {:?}", ex.error, ex.cause);
+    }
+}
