@@ -658,12 +658,27 @@ pub fn summary(pipeline: &Pipeline, name: &str, outcome: &RunOutcome) -> String 
     for r in &results {
         let target = r.get("target").and_then(Value::as_str).unwrap_or("?");
         let status = r.get("status").and_then(Value::as_str).unwrap_or("?");
-        let detail = r
-            .get("url")
-            .or_else(|| r.get("reason"))
-            .or_else(|| r.get("error"))
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let detail = if status == "failed" {
+            let error = r.get("error").and_then(Value::as_str).unwrap_or("");
+            let message = r
+                .get("cause")
+                .and_then(Value::as_str)
+                .and_then(|c| serde_json::from_str::<Value>(c).ok())
+                .and_then(|c| {
+                    c.get("errorMessage")
+                        .and_then(Value::as_str)
+                        .map(String::from)
+                })
+                .or_else(|| r.get("cause").and_then(Value::as_str).map(String::from))
+                .unwrap_or_default();
+            format!("{error}: {message}")
+        } else {
+            r.get("url")
+                .or_else(|| r.get("reason"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         let note = match target.parse::<Target>() {
             Ok(t) if !pipeline.live && pipeline.placeholders.contains(&t) => {
                 "  (placeholder credentials: not configured)"

@@ -336,3 +336,49 @@ async fn a_refused_token_fails_one_branch_and_the_execution() {
     );
     assert!(out.contains("Unauthorized"), "{out}");
 }
+
+/// A 1 MB post: the initiator stores it as a snapshot (claim check), every handler loads it;
+/// Dev.to refuses bodies over its limit as `InvalidArticle` without stopping the others.
+#[test]
+fn a_one_megabyte_post_goes_through_a_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut doc: Value = serde_json::from_slice(
+        &std::fs::read(examples().join("posts/portable-text-in-practice.json")).unwrap(),
+    )
+    .unwrap();
+    let paragraph = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(20);
+    doc["body"] = Value::Array(
+        (0..900)
+            .map(|i| {
+                serde_json::json!({"_type": "block", "_key": format!("b{i}"), "style": "normal",
+                    "markDefs": [], "children": [{"_type": "span", "_key": format!("s{i}"),
+                    "text": paragraph, "marks": []}]})
+            })
+            .collect(),
+    );
+    doc["optOut"] = Value::Array(Vec::new());
+    let file = dir.join("big.json");
+    std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    assert!(std::fs::metadata(&file).unwrap().len() > 1_000_000);
+    let (ok, out) = run(dir, &file);
+    assert!(!ok, "{out}");
+    assert_eq!(
+        statuses(dir, "portable-text-in-practice"),
+        pairs(&[
+            ("devto", "failed"),
+            ("hashnode", "created"),
+            ("medium", "created"),
+            ("opensearch", "created"),
+        ])
+    );
+    assert!(out.contains("InvalidArticle"), "{out}");
+    let snapshot = dir.join(
+        ".crosspost/dry-run/snapshots/articles/post-portable-text-in-practice/Bc3Fh6JkL9nP2rS5tV8wXy.json",
+    );
+    assert!(std::fs::metadata(&snapshot).unwrap().len() > 1_000_000);
+    let opensearch =
+        std::fs::read_to_string(dir.join("crosspost-out/portable-text-in-practice/opensearch.txt"))
+            .unwrap();
+    assert!(opensearch.len() > 900_000, "{}", opensearch.len());
+}
