@@ -32,8 +32,8 @@ fn free_port() -> u16 {
 fn post(port: u16, headers: &[(&str, String)], body: &[u8]) -> (u16, Value) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut req = format!(
-        "POST /webhook HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-type: application/json\r\n"
+    let mut req = String::from(
+        "POST /webhook HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-type: application/json\r\n",
     );
     let mut has_length = false;
     for (n, v) in headers {
@@ -94,7 +94,7 @@ fn signed_webhooks_run_the_pipeline() {
     let signature = initiator::signature::sign(SECRET, now, &body);
     let op = ("sanity-operation", "update".to_string());
 
-    let (status, answer) = post(port, &[op.clone()], &body);
+    let (status, answer) = post(port, std::slice::from_ref(&op), &body);
     assert_eq!(status, 401, "{answer}");
     let forged = initiator::signature::sign("other", now, &body);
     let (status, _) = post(
