@@ -633,6 +633,23 @@ pub async fn run_to_dir(
     })
 }
 
+/// `12.3 ms`, `4.2 s`, `3h 05m`, `812d 4h` (a dry run passes a scheduled Wait in no time).
+pub fn fmt_duration(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 60_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        let mins = (ms / 60_000.0) as u64;
+        let (d, h, m) = (mins / 1440, (mins % 1440) / 60, mins % 60);
+        if d > 0 {
+            format!("{d}d {h}h")
+        } else {
+            format!("{h}h {m:02}m")
+        }
+    }
+}
+
 /// A human summary: per-state timings and per-target results.
 pub fn summary(pipeline: &Pipeline, name: &str, outcome: &RunOutcome) -> String {
     use std::fmt::Write;
@@ -645,7 +662,19 @@ pub fn summary(pipeline: &Pipeline, name: &str, outcome: &RunOutcome) -> String 
     );
     let _ = writeln!(s, "\nstate timings:");
     for (state, ms) in state_timings(&outcome.execution) {
-        let _ = writeln!(s, "  {state:<28} {ms:>9.1} ms");
+        let _ = writeln!(s, "  {state:<28} {:>12}", fmt_duration(ms));
+    }
+    if !pipeline.live
+        && outcome
+            .execution
+            .history
+            .iter()
+            .any(|e| e.event_type == HistoryEventType::WaitStateEntered)
+    {
+        let _ = writeln!(
+            s,
+            "  (the post is scheduled: a dry run does not wait for publishAt; --live does)"
+        );
     }
     let _ = writeln!(s, "\nresults:");
     let results = outcome
