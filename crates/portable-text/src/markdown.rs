@@ -389,7 +389,13 @@ fn set_counter<'n>(c: &mut Vec<(&'n str, Vec<(usize, u64)>)>, li: &'n str, depth
 struct Ctx<'c, 'n, C: ?Sized> {
     c: &'c C,
     lists: ListInfo<'n>,
+    /// Nesting depth of tables and callouts being rendered.
+    depth: std::cell::Cell<usize>,
 }
+
+/// Tables and callouts nested deeper than this fall back to the unknown-type
+/// renderer instead of recursing further (keeps the stack bounded).
+pub const MAX_NESTED_OBJECTS: usize = 32;
 
 /// Renders entries to Markdown with the given components.
 pub(crate) fn render<C: MarkdownComponents + ?Sized>(
@@ -406,6 +412,7 @@ pub(crate) fn render<C: MarkdownComponents + ?Sized>(
     let ctx = Ctx {
         c,
         lists: list_info(&nodes),
+        depth: std::cell::Cell::new(0),
     };
     let mut buf = String::new();
     let mut prev: Option<usize> = None;
@@ -666,7 +673,13 @@ fn builtin<C: MarkdownComponents + ?Sized>(
             out.push(')');
             true
         }
-        "table" => render_table(ctx, o, out),
+        "table" | "callout" if ctx.depth.get() >= MAX_NESTED_OBJECTS => false,
+        "table" => {
+            ctx.depth.set(ctx.depth.get() + 1);
+            let done = render_table(ctx, o, out);
+            ctx.depth.set(ctx.depth.get() - 1);
+            done
+        }
         "callout" => {
             let Some(tone) = o.str("tone") else {
                 return false;
@@ -680,7 +693,9 @@ fn builtin<C: MarkdownComponents + ?Sized>(
             out.push_str("> [!");
             out.push_str(&tone.to_uppercase());
             out.push_str("]\n");
+            ctx.depth.set(ctx.depth.get() + 1);
             let parts = render_nested(ctx, &content, true);
+            ctx.depth.set(ctx.depth.get() - 1);
             let joined = parts.join("\n\n");
             for (i, line) in joined.split('\n').enumerate() {
                 if i > 0 {

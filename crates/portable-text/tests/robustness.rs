@@ -242,3 +242,35 @@ fn render_value_matches_render_str() {
         "<h1>Title &amp; more</h1>"
     );
 }
+
+#[test]
+fn deeply_nested_callouts_and_tables_stay_bounded() {
+    fn nested(depth: usize) -> (String, String) {
+        let mut callout =
+            String::from(r#"{"_type":"block","children":[{"_type":"span","text":"core"}]}"#);
+        let mut table = callout.clone();
+        for _ in 0..depth {
+            callout = format!(r#"{{"_type":"callout","tone":"note","content":[{callout}]}}"#);
+            table = format!(
+                r#"{{"_type":"table","headerRows":1,"rows":[{{"_type":"row","cells":[{{"_type":"cell","value":[{table}]}}]}}]}}"#
+            );
+        }
+        (format!("[{callout}]"), format!("[{table}]"))
+    }
+    // 5,000 levels: the profiles leave the too-deep remainder out.
+    let (callout, table) = nested(5_000);
+    for f in [Format::Devto, Format::Hashnode] {
+        let out = render(&callout, f).unwrap();
+        assert_eq!(out.matches("[!NOTE]").count(), 32, "format {f}");
+        assert!(!out.contains("core"));
+        // Each nested table sits in a cell of the one around it, its pipes escaped.
+        let out = render(&table, f).unwrap();
+        assert_eq!(out.matches("---").count(), 32, "format {f}");
+        assert!(!out.contains("core"));
+    }
+    // The default renderer prints the remainder as a JSON fence.
+    let (callout, _) = nested(40);
+    let md = render(&callout, Format::Markdown).unwrap();
+    assert_eq!(md.matches("[!NOTE]").count(), 32);
+    assert!(md.contains("> ```json:object"));
+}
