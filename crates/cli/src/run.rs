@@ -18,7 +18,7 @@ pub struct Args {
     /// A Sanity webhook body (document or projection), or `{"headers": {...}, "body": ...}`.
     pub file: PathBuf,
     /// Where the requests, rendered bodies and report are written (`<out>/<slug>/`).
-    #[arg(long, default_value = "crosspost-out")]
+    #[arg(long, default_value = "out")]
     pub out: PathBuf,
     /// Send the requests for real, with the tokens from the environment.
     #[arg(long)]

@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long, default_value_t = 8787)]
     pub port: u16,
     /// Where each run's requests, rendered bodies and report are written.
-    #[arg(long, default_value = "crosspost-out")]
+    #[arg(long, default_value = "out")]
     pub out: PathBuf,
     /// Send the requests for real, with the tokens from the environment.
     #[arg(long)]

@@ -46,10 +46,10 @@ fn run_with(dir: &Path, file: &Path, sanity_api: Option<&str>) -> (bool, String)
     (out.status.success(), format!("{stdout}{stderr}"))
 }
 
-/// The per-target statuses of the last run, from `crosspost-out/<slug>/report.json`.
+/// The per-target statuses of the last run, from `out/<slug>/report.json`.
 fn statuses(dir: &Path, slug: &str) -> Vec<(String, String)> {
     let report: Value = serde_json::from_slice(
-        &std::fs::read(dir.join("crosspost-out").join(slug).join("report.json")).unwrap(),
+        &std::fs::read(dir.join("out").join(slug).join("report.json")).unwrap(),
     )
     .unwrap();
     report["report"]["results"]
@@ -123,7 +123,7 @@ fn check_with(
     assert_eq!(statuses(dir, slug), pairs(first), "{example} first run");
 
     // Files: one request per target that sent one, headers redacted, rendered bodies.
-    let post = dir.join("crosspost-out").join(slug);
+    let post = dir.join("out").join(slug);
     let devto: Value =
         serde_json::from_slice(&std::fs::read(post.join("devto.json")).unwrap()).unwrap();
     assert_eq!(devto["method"], "POST");
@@ -378,7 +378,7 @@ fn a_one_megabyte_post_goes_through_a_snapshot() {
     );
     assert!(std::fs::metadata(&snapshot).unwrap().len() > 1_000_000);
     let opensearch =
-        std::fs::read_to_string(dir.join("crosspost-out/portable-text-in-practice/opensearch.txt"))
+        std::fs::read_to_string(dir.join("out/portable-text-in-practice/opensearch.txt"))
             .unwrap();
     assert!(opensearch.len() > 900_000, "{}", opensearch.len());
 }

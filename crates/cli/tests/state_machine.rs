@@ -123,7 +123,7 @@ fn run(dir: &Path, file: &Path) -> String {
 
 fn statuses(dir: &Path) -> Vec<String> {
     let report: Value = serde_json::from_slice(
-        &std::fs::read(dir.join("crosspost-out/rust-lambda-cold-starts/report.json")).unwrap(),
+        &std::fs::read(dir.join("out/rust-lambda-cold-starts/report.json")).unwrap(),
     )
     .unwrap();
     report["report"]["results"]
