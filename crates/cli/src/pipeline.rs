@@ -704,13 +704,14 @@ pub fn summary(pipeline: &Pipeline, name: &str, outcome: &RunOutcome) -> String 
         } else {
             r.get("url")
                 .or_else(|| r.get("reason"))
+                .or_else(|| r.get("remoteId"))
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string()
         };
         let note = match target.parse::<Target>() {
             Ok(t) if !pipeline.live && pipeline.placeholders.contains(&t) => {
-                "  (placeholder credentials: not configured)"
+                "  (not configured: dry run with a placeholder token/setting)"
             }
             _ => "",
         };
