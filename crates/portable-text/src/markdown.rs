@@ -167,13 +167,19 @@ pub trait MarkdownComponents {
     }
 }
 
+/// Deepest indentation the default list item renderer writes for a list item
+/// whose depth comes from its `level` alone.
+pub const MAX_INDENT_DEPTH: usize = 1_000;
+
 /// The default list item renderer (three spaces of indentation per depth, then
 /// `- `, `N. ` or a task checkbox).
 pub fn default_list_item(item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
+    // Without a computed depth (nested content), the level decides; capped so
+    // that an absurd level cannot produce an absurd indentation.
     let depth = item.depth.unwrap_or_else(|| {
         let l = item.block.level_or_one() - 1.0;
         if l > 0.0 {
-            l as usize
+            (l as usize).min(MAX_INDENT_DEPTH)
         } else {
             0
         }

@@ -274,3 +274,10 @@ fn deeply_nested_callouts_and_tables_stay_bounded() {
     assert_eq!(md.matches("[!NOTE]").count(), 32);
     assert!(md.contains("> ```json:object"));
 }
+
+#[test]
+fn absurd_levels_inside_callouts_are_capped() {
+    let json = r#"[{"_type":"callout","tone":"tip","content":[{"_type":"block","listItem":"bullet","level":1e12,"children":[{"_type":"span","text":"x"}]}]}]"#;
+    let md = render(json, Format::Markdown).unwrap();
+    assert_eq!(md, format!("> [!TIP]\n> {}- x", "   ".repeat(1_000)));
+}
