@@ -13,6 +13,8 @@
 //! execution for a refused delivery, and never reads the clock into the execution input.
 
 pub mod config;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 pub mod name;
 pub mod normalize;
 pub mod sanity;

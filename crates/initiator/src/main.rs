@@ -8,8 +8,8 @@ use crosspost_core::SecretProvider;
 use initiator::config::vars;
 use initiator::sanity::SanityClient;
 use initiator::starter::SfnStarter;
-use initiator::{Config, Delivery, Initiator};
-use lambda_http::{service_fn, Body, Error, Request, Response};
+use initiator::{Config, Initiator};
+use lambda_http::{service_fn, Error, Request};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -56,26 +56,9 @@ async fn main() -> Result<(), Error> {
     lambda_http::run(service_fn(move |req: Request| {
         let initiator = Arc::clone(&initiator);
         async move {
-            let headers: Vec<(String, String)> = req
-                .headers()
-                .iter()
-                .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
-                .collect();
-            let body: &[u8] = req.body().as_ref();
             let now_ms = chrono::Utc::now().timestamp_millis();
-            let answer = initiator
-                .handle(
-                    Delivery {
-                        headers: &headers,
-                        body,
-                    },
-                    now_ms,
-                )
-                .await;
-            Response::builder()
-                .status(answer.status)
-                .header("content-type", "application/json")
-                .body(Body::Text(answer.body.to_string()))
+            initiator::lambda::handle_request(&initiator, req, now_ms)
+                .await
                 .map_err(Error::from)
         }
     }))
