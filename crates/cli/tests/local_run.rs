@@ -315,6 +315,20 @@ async fn a_refused_token_fails_one_branch_and_the_execution() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(!text.contains(SECRET_TOKEN));
+        let report: Value = serde_json::from_slice(
+            &std::fs::read(tmp.path().join("out/rust-lambda-cold-starts/report.json")).unwrap(),
+        )
+        .unwrap();
+        // The failed line carries the Lambda-shaped error, as Step Functions would record it.
+        let devto = &report["report"]["results"][0];
+        assert_eq!(devto["error"], "Unauthorized");
+        let cause: Value = serde_json::from_str(devto["cause"].as_str().unwrap()).unwrap();
+        assert_eq!(cause["errorType"], "Unauthorized");
+        assert!(
+            cause["errorMessage"].as_str().unwrap().contains("devto"),
+            "{cause}"
+        );
+        assert_eq!(report["error"], "TargetsFailed");
         (
             out.status.success(),
             text,
@@ -378,7 +392,6 @@ fn a_one_megabyte_post_goes_through_a_snapshot() {
     );
     assert!(std::fs::metadata(&snapshot).unwrap().len() > 1_000_000);
     let opensearch =
-        std::fs::read_to_string(dir.join("out/portable-text-in-practice/opensearch.txt"))
-            .unwrap();
+        std::fs::read_to_string(dir.join("out/portable-text-in-practice/opensearch.txt")).unwrap();
     assert!(opensearch.len() > 900_000, "{}", opensearch.len());
 }
