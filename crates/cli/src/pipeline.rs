@@ -508,6 +508,9 @@ pub struct LocalStarter {
     /// the background (`serve`).
     background: bool,
     out_dir: PathBuf,
+    /// One run at a time: the dry-run recorders are shared, so overlapping runs would mix
+    /// their requests.
+    run_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl LocalStarter {
@@ -517,6 +520,7 @@ impl LocalStarter {
             seen: Mutex::new(BTreeSet::new()),
             background,
             out_dir,
+            run_lock: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 }
@@ -540,7 +544,9 @@ impl ExecutionStarter for LocalStarter {
         let pipeline = Arc::clone(&self.pipeline);
         let name = name.to_string();
         let out_dir = self.out_dir.clone();
+        let lock = Arc::clone(&self.run_lock);
         let job = async move {
+            let _one_at_a_time = lock.lock().await;
             let outcome = run_and_report(&pipeline, &name, value, &out_dir).await;
             match outcome {
                 Ok(summary) => eprintln!("{summary}"),
