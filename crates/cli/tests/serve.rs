@@ -144,9 +144,7 @@ fn signed_webhooks_run_the_pipeline() {
     assert_eq!(again["duplicate"], true);
 
     // The run happens in the background and writes its report.
-    let report = tmp
-        .path()
-        .join("out/rust-lambda-cold-starts/report.json");
+    let report = tmp.path().join("out/rust-lambda-cold-starts/report.json");
     let deadline = Instant::now() + Duration::from_secs(30);
     let report: Value = loop {
         if let Ok(bytes) = std::fs::read(&report) {
