@@ -742,3 +742,38 @@ pub fn summary(pipeline: &Pipeline, name: &str, outcome: &RunOutcome) -> String 
 pub fn env_lookup(name: &str) -> Option<String> {
     process_env(name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_placeholder_becomes_a_local_function_that_routes_back() {
+        let def = local_definition();
+        assert!(!def.contains("${"), "a placeholder is left");
+        for t in Target::ALL {
+            let name = local_function_name(t);
+            assert!(def.contains(&name), "{name}");
+            assert_eq!(target_of_function(&name), Some(t));
+        }
+        assert_eq!(
+            target_of_function("arn:aws:lambda:eu-west-1:1:function:crosspost-medium"),
+            Some(Target::Medium)
+        );
+        assert_eq!(
+            target_of_function("arn:aws:lambda:x:1:function:other"),
+            None
+        );
+    }
+
+    #[test]
+    fn durations_and_folders() {
+        assert_eq!(fmt_duration(12.34), "12.3 ms");
+        assert_eq!(fmt_duration(4_200.0), "4.2 s");
+        assert_eq!(fmt_duration(3.0 * 3_600_000.0 + 5.0 * 60_000.0), "3h 05m");
+        assert_eq!(fmt_duration(2.0 * 86_400_000.0 + 3_600_000.0), "2d 1h");
+        assert_eq!(folder_name("hello-world", "x"), "hello-world");
+        assert_eq!(folder_name("../etc", "x"), "-etc");
+        assert_eq!(folder_name("..", "x"), "x");
+    }
+}
