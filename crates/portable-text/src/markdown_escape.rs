@@ -623,7 +623,14 @@ fn linkify_mask(
 }
 
 fn url_end(p: &[char], from: usize) -> usize {
-    let letter = |c: char| !(is_ws(Some(c)) || c.is_control() || is_punct(Some(c)));
+    // linkify-it's "pseudo letters": anything but whitespace, controls, `<`, `>`, `｜` and
+    // Unicode punctuation (symbols such as `~` or `$` count as letters).
+    let letter = |c: char| {
+        !(is_ws(Some(c))
+            || c.is_control()
+            || matches!(c, '<' | '>' | '\u{ff5c}')
+            || (c.is_ascii_punctuation() && !matches!(c, '$' | '+' | '=' | '^' | '`' | '|' | '~')))
+    };
     // Host: letters/digits, `-` and `.`; then an optional port.
     let mut e = from;
     while e < p.len() && (letter(p[e]) || matches!(p[e], '-' | '.')) {
@@ -642,35 +649,86 @@ fn url_end(p: &[char], from: usize) -> usize {
     if !matches!(p.get(e), Some('/') | Some('?') | Some('#')) {
         return e;
     }
-    let path_start = e;
+    let stop = |c: char| is_ws(Some(c)) || c.is_control() || matches!(c, '<' | '>' | '\u{ff5c}');
+    // linkify-it's path grammar: brackets and quotes only as closed pairs,
+    // punctuation only when more path follows.
+    let closing = |from: usize, close: char, min: usize| -> Option<usize> {
+        let mut k = from;
+        while k < p.len() && !stop(p[k]) {
+            if p[k] == close {
+                return if k - from >= min { Some(k) } else { None };
+            }
+            k += 1;
+        }
+        None
+    };
+    let more = |k: usize| k < p.len() && !stop(p[k]);
     while e < p.len() {
         let c = p[e];
-        if is_ws(Some(c)) || c.is_control() || matches!(c, '<' | '>' | '\u{ff5c}') {
+        if stop(c) {
             break;
         }
-        e += 1;
-    }
-    loop {
-        if e <= path_start + 1 {
-            break;
-        }
-        let c = p[e - 1];
-        let unbalanced = |open: char, close: char| {
-            let o = p[path_start..e].iter().filter(|x| **x == open).count();
-            let cl = p[path_start..e].iter().filter(|x| **x == close).count();
-            cl > o
-        };
-        let quote_unpaired =
-            |q: char| p[path_start..e].iter().filter(|x| **x == q).count() % 2 == 1;
-        if matches!(c, '.' | ',' | ';' | '!' | '?' | '-')
-            || (c == ')' && unbalanced('(', ')'))
-            || (c == ']' && unbalanced('[', ']'))
-            || (c == '}' && unbalanced('{', '}'))
-            || ((c == '"' || c == '\'') && quote_unpaired(c))
-        {
-            e -= 1;
-        } else {
-            break;
+        match c {
+            '(' | '[' | '{' => {
+                let close = match c {
+                    '(' => ')',
+                    '[' => ']',
+                    _ => '}',
+                };
+                match closing(e + 1, close, 0) {
+                    Some(k) => e = k + 1,
+                    None => break,
+                }
+            }
+            '"' => match closing(e + 1, '"', 1) {
+                Some(k) => e = k + 1,
+                None => break,
+            },
+            '\'' => match closing(e + 1, '\'', 1) {
+                Some(k) => e = k + 1,
+                None if p
+                    .get(e + 1)
+                    .is_some_and(|n| n.is_alphanumeric() || *n == '-') =>
+                {
+                    e += 1
+                }
+                None => break,
+            },
+            ')' | ']' | '}' => break,
+            '.' => {
+                let run = p[e..].iter().take_while(|x| **x == '.').count();
+                if run >= 2 {
+                    if p.get(e + run)
+                        .is_some_and(|n| n.is_ascii_alphanumeric() || matches!(n, '%' | '/' | '&'))
+                    {
+                        e += run + 1;
+                    } else {
+                        break;
+                    }
+                } else if more(e + 1) {
+                    e += 1;
+                } else {
+                    break;
+                }
+            }
+            ',' | ';' => {
+                if more(e + 1) {
+                    e += 1;
+                } else {
+                    break;
+                }
+            }
+            '!' | '?' => {
+                let run = p[e..].iter().take_while(|x| **x == c).count();
+                if c == '!' && more(e + run) {
+                    e += run;
+                } else if c == '?' && run == 1 && more(e + 1) {
+                    e += 1;
+                } else {
+                    break;
+                }
+            }
+            _ => e += 1,
         }
     }
     e
