@@ -86,7 +86,15 @@ fn every_target_task_retries_and_catches_by_contract() {
         assert!(rate["IntervalSeconds"].as_u64().unwrap() >= 30);
         assert_eq!(rate["JitterStrategy"], "FULL");
         assert!(rate["MaxDelaySeconds"].as_u64().is_some());
-        assert_eq!(retrier(task, "Conflict").unwrap()["MaxAttempts"], 1);
+        // A lost create race (another revision is creating) must outlast one target
+        // invocation (60 s Lambda timeout), or the newer revision would fail instead of
+        // updating the post once the older one has created it.
+        let conflict = retrier(task, "Conflict").unwrap();
+        let attempts = conflict["MaxAttempts"].as_u64().unwrap();
+        let interval = conflict["IntervalSeconds"].as_f64().unwrap();
+        let rate = conflict["BackoffRate"].as_f64().unwrap_or(2.0);
+        let waited: f64 = (0..attempts).map(|i| interval * rate.powi(i as i32)).sum();
+        assert!(waited > 60.0, "{name}: Conflict retries wait only {waited} s");
         for never in [
             "Unauthorized",
             "InvalidArticle",
