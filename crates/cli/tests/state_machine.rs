@@ -94,7 +94,10 @@ fn every_target_task_retries_and_catches_by_contract() {
         let interval = conflict["IntervalSeconds"].as_f64().unwrap();
         let rate = conflict["BackoffRate"].as_f64().unwrap_or(2.0);
         let waited: f64 = (0..attempts).map(|i| interval * rate.powi(i as i32)).sum();
-        assert!(waited > 60.0, "{name}: Conflict retries wait only {waited} s");
+        assert!(
+            waited > 60.0,
+            "{name}: Conflict retries wait only {waited} s"
+        );
         for never in [
             "Unauthorized",
             "InvalidArticle",
