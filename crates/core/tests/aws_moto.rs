@@ -10,11 +10,8 @@
 
 mod support;
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::types::{
@@ -24,73 +21,7 @@ use crosspost_core::aws::{s3_client, DynamoLedger, S3SnapshotStore, SecretsManag
 use crosspost_core::secrets::SecretProvider;
 use support::{ledger_cases as cases, snapshot_cases};
 
-/// A moto server: borrowed from `AWS_ENDPOINT_URL`, or a child process stopped on drop.
-struct Moto {
-    endpoint: String,
-    child: Option<Child>,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        if let Some(c) = &mut self.child {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn moto() -> Moto {
-    if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
-        if !url.trim().is_empty() {
-            return Moto {
-                endpoint: url,
-                child: None,
-            };
-        }
-    }
-    let bin: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "..",
-        ".venv",
-        "bin",
-        "moto_server",
-    ]
-    .iter()
-    .collect();
-    if !bin.exists() {
-        panic!(
-            "no moto server: set AWS_ENDPOINT_URL to a running moto server, or install one with \
-             `python3 -m venv .venv && .venv/bin/pip install -r requirements-test.txt` \
-             (looked for {})",
-            bin.display()
-        );
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let guard = Moto {
-        endpoint: format!("http://127.0.0.1:{port}"),
-        child: Some(child),
-    };
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "moto_server did not start within 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    guard
-}
+use testkit::{moto, unique};
 
 async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -99,15 +30,6 @@ async fn sdk(endpoint: &str) -> aws_config::SdkConfig {
         .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
         .load()
         .await
-}
-
-/// A name no other run on the same server uses.
-fn unique(prefix: &str) -> String {
-    let n = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix}-{}-{n}", std::process::id())
 }
 
 #[tokio::test]

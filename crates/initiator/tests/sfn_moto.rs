@@ -6,69 +6,11 @@
 #![cfg(feature = "aws")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use aws_sdk_sfn::config::{BehaviorVersion, Credentials, Region};
 use initiator::starter::{execution_arn, SfnStarter};
 use initiator::ExecutionStarter;
 
-struct Moto {
-    endpoint: String,
-    child: Option<Child>,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        if let Some(c) = &mut self.child {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn moto() -> Moto {
-    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") {
-        if !endpoint.trim().is_empty() {
-            return Moto {
-                endpoint,
-                child: None,
-            };
-        }
-    }
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server");
-    assert!(
-        bin.exists(),
-        "AWS_ENDPOINT_URL is not set and {} does not exist: run scripts/test, or \
-         `python3 -m venv .venv && .venv/bin/pip install -r requirements-test.txt`",
-        bin.display()
-    );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(&bin)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "moto_server did not start on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Moto {
-        endpoint: format!("http://127.0.0.1:{port}"),
-        child: Some(child),
-    }
-}
+use testkit::moto;
 
 fn client(endpoint: &str) -> aws_sdk_sfn::Client {
     let conf = aws_sdk_sfn::Config::builder()
