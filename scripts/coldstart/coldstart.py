@@ -159,7 +159,7 @@ def elf_machine(path: Path) -> str | None:
     return ELF_MACHINES.get(int.from_bytes(head[18:20], "little"), "unknown")
 
 
-def find_binary(name: str, lambda_dir: Path, scratch: Path) -> tuple[Path | None, str, int | None]:
+def find_binary(name: str, lambda_dir: Path, scratch: Path, fallback: bool) -> tuple[Path | None, str, int | None]:
     """(binary, where it came from, zip size) for the first runnable candidate."""
     tried = []
     zip_path = lambda_dir / name / "bootstrap.zip"
@@ -174,9 +174,10 @@ def find_binary(name: str, lambda_dir: Path, scratch: Path) -> tuple[Path | None
             z.extract("bootstrap", out)
         (out / "bootstrap").chmod(0o755)
         candidates.append((out / "bootstrap", f"{lambda_dir.name}/{name}/bootstrap.zip"))
-    for triple in ("x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"):
-        candidates.append((ROOT / "target" / triple / "release" / name, f"target/{triple}/release/{name}"))
-    candidates.append((ROOT / "target" / "release" / name, f"target/release/{name}"))
+    if fallback:
+        for triple in ("x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"):
+            candidates.append((ROOT / "target" / triple / "release" / name, f"target/{triple}/release/{name}"))
+        candidates.append((ROOT / "target" / "release" / name, f"target/release/{name}"))
     for path, label in candidates:
         if not path.is_file():
             continue
@@ -305,7 +306,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=20, help="starts per function (default 20)")
     parser.add_argument("--goal-ms", type=float, default=15.0, help="median goal per function (default 15 ms)")
     parser.add_argument("--function", action="append", choices=FUNCTIONS, help="measure only this function (repeatable)")
-    parser.add_argument("--lambda-dir", type=Path, default=ROOT / "target" / "lambda", help="cargo lambda's output folder")
+    parser.add_argument("--lambda-dir", type=Path, default=None,
+                        help="cargo lambda's output folder (default target/lambda, falling back to target/<triple>/release; "
+                        "a folder given here is the only place looked at)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the first poll")
     parser.add_argument("--check", action="store_true", help="exit 1 when a function is missing, fails to start or misses the goal")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -319,7 +322,8 @@ def main(argv: list[str]) -> int:
     results = []
     try:
         for name in args.function or FUNCTIONS:
-            binary, source, zip_size = find_binary(name, args.lambda_dir, scratch)
+            lambda_dir = args.lambda_dir or ROOT / "target" / "lambda"
+            binary, source, zip_size = find_binary(name, lambda_dir, scratch, args.lambda_dir is None)
             if binary is None:
                 results.append({"function": name, "runs": 0, "error": f"no {host_machine()} binary ({source})", "zip_bytes": zip_size})
                 continue
