@@ -7,10 +7,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod asl_cmd;
+mod backfill;
 mod pipeline;
+mod preview;
 mod render;
 mod run;
 mod serve;
+mod visual;
 
 /// Syndicate Sanity posts to Dev.to, Hashnode, Medium and OpenSearch — locally or on AWS.
 #[derive(Parser)]
@@ -30,6 +33,10 @@ enum Command {
     Render(render::Args),
     /// Run, validate or draw Amazon States Language state machines locally.
     Asl(asl_cmd::Args),
+    /// Run every post of a Sanity dataset export through the pipeline; dry-run by default.
+    Backfill(backfill::Args),
+    /// Write one HTML page showing side by side what each platform will display.
+    Preview(preview::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,5 +46,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::main(args),
         Command::Render(args) => render::main(args),
         Command::Asl(args) => asl_cmd::main(args),
+        Command::Backfill(args) => backfill::main(args),
+        Command::Preview(args) => preview::main(args),
     }
 }

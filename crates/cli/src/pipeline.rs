@@ -434,7 +434,7 @@ fn request_json(r: &crosspost_core::PreparedRequest) -> Value {
 }
 
 /// The rendered body inside a request, and its file extension.
-fn rendered_body(target: Target, body: &Value) -> Option<(String, &'static str)> {
+pub fn rendered_body(target: Target, body: &Value) -> Option<(String, &'static str)> {
     let (ptr, ext) = match target {
         Target::Devto => ("/article/body_markdown", "md"),
         Target::Hashnode => ("/variables/input/contentMarkdown", "md"),
@@ -632,6 +632,8 @@ pub async fn run_to_dir(
         post_dir.join("report.json"),
         serde_json::to_vec_pretty(&report_file).unwrap_or_default(),
     )?;
+    // The run as a picture: `run.mmd` and `run.svg`, coloured from the history.
+    crate::visual::write_run_graph(&pipeline.machine, &execution, name, &post_dir)?;
     Ok(RunOutcome {
         execution,
         report,
