@@ -267,7 +267,7 @@ async fn backfill(args: Args) -> ExitCode {
         .count();
     let mode = if args.live { "live" } else { "dry run" };
     println!(
-        "\n{} {} of {} documents ({} skipped: other types or drafts), {} with a failure, {:.1} s ({mode})",
+        "\n{} `{}` documents of {} ({} skipped: other types or drafts), {} with a failure, {:.1} s ({mode})",
         rows.len(),
         args.doc_type,
         total_docs,
@@ -366,6 +366,8 @@ pub fn table(rows: &[Row]) -> String {
     for t in Target::ALL {
         let _ = write!(s, "  {:<11}", t.to_string());
     }
+    let trimmed = s.trim_end().len();
+    s.truncate(trimmed);
     s.push('\n');
     for r in rows {
         let _ = write!(s, "{:<w$}", r.post);
