@@ -160,6 +160,8 @@ pub struct Pipeline {
     pub webhook_secret: Option<String>,
     /// The query API, when `SANITY_PROJECT_ID` and `SANITY_DATASET` are set.
     pub sanity: Option<initiator::sanity::SanityClient>,
+    /// Run on a virtual clock even in `--live` (`CROSSPOST_VIRTUAL_CLOCK=1`).
+    pub virtual_clock: bool,
 }
 
 fn cfg_err(e: impl std::fmt::Display) -> PipelineError {
@@ -214,6 +216,19 @@ impl Pipeline {
                 .or(initiator_config.sanity_dataset.clone());
         }
 
+        // `CROSSPOST_HTTP_TIMEOUT_MS`: the request timeout of `--live` (tests use a short one).
+        let mut timeouts = Timeouts::default();
+        if let Some(ms) = lookup("CROSSPOST_HTTP_TIMEOUT_MS") {
+            let ms: u64 = ms.trim().parse().map_err(|_| {
+                PipelineError::Config(format!(
+                    "CROSSPOST_HTTP_TIMEOUT_MS must be a number of milliseconds, not `{ms}`"
+                ))
+            })?;
+            timeouts.request = Duration::from_millis(ms);
+        }
+        // `CROSSPOST_VIRTUAL_CLOCK=1`: retry back-off and waits take no real time, also in
+        // `--live`, and `history.json` is written (the fault-injection tests read it).
+        let virtual_clock = lookup("CROSSPOST_VIRTUAL_CLOCK").is_some_and(|v| v == "1");
         let mode = if opts.live { "live" } else { "dry-run" };
         let base = opts.data_dir.join(mode);
         let mut placeholders = BTreeSet::new();
@@ -221,9 +236,7 @@ impl Pipeline {
         let transport_for =
             |t: Target, recorders: &mut Recorders| -> Result<Arc<dyn Transport>, PipelineError> {
                 if opts.live {
-                    Ok(Arc::new(
-                        ReqwestTransport::new(Timeouts::default()).map_err(cfg_err)?,
-                    ))
+                    Ok(Arc::new(ReqwestTransport::new(timeouts).map_err(cfg_err)?))
                 } else {
                     let simulator: crosspost_core::Simulator = match t {
                         Target::Devto => Arc::new(devto::simulate),
@@ -295,6 +308,7 @@ impl Pipeline {
             placeholders,
             webhook_secret,
             sanity,
+            virtual_clock,
         })
     }
 
@@ -317,7 +331,7 @@ impl Pipeline {
             .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
             .is_some_and(|t| t > chrono::Utc::now());
         // A dry run never waits for a scheduled post (nor for retry back-off).
-        let clock: Arc<dyn Clock> = if !self.live && future_start {
+        let clock: Arc<dyn Clock> = if self.virtual_clock || (!self.live && future_start) {
             Arc::new(VirtualClock::starting_now())
         } else {
             Arc::new(SystemClock)
@@ -632,6 +646,24 @@ pub async fn run_to_dir(
         post_dir.join("report.json"),
         serde_json::to_vec_pretty(&report_file).unwrap_or_default(),
     )?;
+    if pipeline.virtual_clock {
+        let events: Vec<Value> = execution
+            .history
+            .iter()
+            .map(|e| {
+                json!({
+                    "type": e.event_type.as_str(),
+                    "state": e.state_name.as_deref(),
+                    "timestamp": e.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                    "error": e.details.as_ref().and_then(|d| d.get("error")),
+                })
+            })
+            .collect();
+        std::fs::write(
+            post_dir.join("history.json"),
+            serde_json::to_vec_pretty(&events).unwrap_or_default(),
+        )?;
+    }
     // The run as a picture: `run.mmd` and `run.svg`, coloured from the history.
     crate::visual::write_run_graph(&pipeline.machine, &execution, name, &post_dir)?;
     Ok(RunOutcome {
