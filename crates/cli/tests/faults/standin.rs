@@ -1,0 +1,231 @@
+//! A stateful stand-in for the Dev.to API on a plain TCP socket, so a test can program what
+//! happens to each create request: an HTTP error, a reset connection, a slow or lost answer,
+//! a malformed body. Only what the Dev.to handler uses is served (list mine, create, update).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+/// What the stand-in does with one create request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// HTTP 429, with `Retry-After: <seconds>` when given.
+    TooMany(Option<u32>),
+    /// This status with a JSON error body; nothing is stored.
+    Status(u16),
+    /// The connection is closed with a reset before any answer; nothing is stored.
+    Reset,
+    /// The post is stored, and the answer comes after this long (longer than the client waits).
+    Slow(Duration),
+    /// The post is stored, then the connection is dropped without an answer.
+    Lost,
+    /// The post is stored, and the answer is 201 with a body that is not JSON.
+    Malformed,
+}
+
+#[derive(Default)]
+struct State {
+    posts: Vec<Value>,
+    program: Vec<Fault>,
+    creates: u32,
+}
+
+/// The running stand-in.
+pub struct Devto {
+    pub base_url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl Devto {
+    /// Starts a stand-in whose create requests meet `program` in order, then succeed.
+    pub fn start(program: Vec<Fault>) -> Devto {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(State {
+            program,
+            ..State::default()
+        }));
+        let shared = Arc::clone(&state);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let shared = Arc::clone(&shared);
+                std::thread::spawn(move || serve(stream, &shared, SITE));
+            }
+        });
+        Devto { base_url, state }
+    }
+
+    /// The stored posts.
+    pub fn posts(&self) -> Vec<Value> {
+        self.state.lock().unwrap().posts.clone()
+    }
+
+    /// How many create requests arrived (faulted or not).
+    pub fn creates(&self) -> u32 {
+        self.state.lock().unwrap().creates
+    }
+}
+
+/// Where the stand-in says its posts live.
+const SITE: &str = "https://dev.to/standin";
+
+struct Request {
+    method: String,
+    path: String,
+    body: Vec<u8>,
+}
+
+fn read_request(stream: &TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut length = 0usize;
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((n, v)) = h.split_once(':') {
+            if n.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().ok()?;
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request { method, path, body })
+}
+
+fn respond(mut stream: &TcpStream, status: u16, extra: &[(&str, String)], body: &str) {
+    let mut head = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
+    for (n, v) in extra {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body.as_bytes());
+    let _ = stream.flush();
+}
+
+/// Closes with RST (linger 0), without any answer.
+#[allow(deprecated)] // SO_LINGER 0 is the point here: the peer must see a reset.
+fn reset(stream: TcpStream) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        stream.set_nonblocking(true).unwrap();
+        let s = tokio::net::TcpStream::from_std(stream).unwrap();
+        s.set_linger(Some(Duration::ZERO)).unwrap();
+        drop(s);
+    });
+}
+
+fn store(state: &Mutex<State>, body: &[u8], site: &str) -> Value {
+    let req: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let mut s = state.lock().unwrap();
+    let id = 1000 + s.posts.len() as u64;
+    let post = json!({
+        "id": id,
+        "url": format!("{site}/{id}"),
+        "canonical_url": req["article"]["canonical_url"],
+        "title": req["article"]["title"],
+        "published": req["article"]["published"],
+    });
+    s.posts.push(post.clone());
+    post
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>, site: &str) {
+    let Some(req) = read_request(&stream) else {
+        return;
+    };
+    let path = req.path.split('?').next().unwrap_or_default().to_string();
+    match (req.method.as_str(), path.as_str()) {
+        ("GET", "/api/articles/me/all") => {
+            // One page holds everything the tests create.
+            let posts = state.lock().unwrap().posts.clone();
+            let body = if req.path.ends_with("page=1") {
+                Value::Array(posts)
+            } else {
+                json!([])
+            };
+            respond(&stream, 200, &[], &body.to_string());
+        }
+        ("POST", "/api/articles") => {
+            let fault = {
+                let mut s = state.lock().unwrap();
+                s.creates += 1;
+                if s.program.is_empty() {
+                    None
+                } else {
+                    Some(s.program.remove(0))
+                }
+            };
+            match fault {
+                None => {
+                    let post = store(state, &req.body, site);
+                    respond(&stream, 201, &[], &post.to_string());
+                }
+                Some(Fault::TooMany(after)) => {
+                    let extra: Vec<(&str, String)> = after
+                        .map(|s| ("retry-after", s.to_string()))
+                        .into_iter()
+                        .collect();
+                    respond(
+                        &stream,
+                        429,
+                        &extra,
+                        r#"{"error":"Rate limit reached","status":429}"#,
+                    );
+                }
+                Some(Fault::Status(code)) => {
+                    let body = json!({"error": "stand-in fault", "status": code}).to_string();
+                    respond(&stream, code, &[], &body);
+                }
+                Some(Fault::Reset) => reset(stream),
+                Some(Fault::Slow(d)) => {
+                    let post = store(state, &req.body, site);
+                    std::thread::sleep(d);
+                    respond(&stream, 201, &[], &post.to_string());
+                }
+                Some(Fault::Lost) => {
+                    store(state, &req.body, site);
+                    reset(stream);
+                }
+                Some(Fault::Malformed) => {
+                    store(state, &req.body, site);
+                    respond(&stream, 201, &[], r#"{"id": 10"#);
+                }
+            }
+        }
+        ("PUT", p) if p.starts_with("/api/articles/") => {
+            let id: u64 = p.trim_start_matches("/api/articles/").parse().unwrap_or(0);
+            let found = state
+                .lock()
+                .unwrap()
+                .posts
+                .iter()
+                .find(|a| a["id"] == json!(id))
+                .cloned();
+            match found {
+                Some(post) => respond(&stream, 200, &[], &post.to_string()),
+                None => respond(&stream, 404, &[], r#"{"error":"not found","status":404}"#),
+            }
+        }
+        _ => respond(&stream, 404, &[], r#"{"error":"not found","status":404}"#),
+    }
+}
