@@ -70,3 +70,9 @@ plan arch="arm64": (build arch)
 deploy arch="arm64": (build arch)
     {{ tf }} init -input=false -backend-config=backend.hcl
     {{ tf }} apply -input=false -var lambda_architecture={{ trim_start_match(arch, "arch=") }}
+
+# Fuzz every target in fuzz/ for `secs` seconds each (`just fuzz 600` = 10 minutes each).
+# cargo-fuzz needs nightly-only compiler flags; RUSTC_BOOTSTRAP=1 allows them on stable.
+fuzz secs="60":
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+    for t in $(RUSTC_BOOTSTRAP=1 cargo fuzz list); do mkdir -p fuzz/target/corpus/$t && RUSTC_BOOTSTRAP=1 cargo fuzz run $t fuzz/target/corpus/$t fuzz/corpus/$t -- -max_total_time={{ trim_start_match(secs, "secs=") }} -timeout=10 -rss_limit_mb=2048; done
