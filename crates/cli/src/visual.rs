@@ -9,8 +9,8 @@
 //! - caught: a Task failed and one of its `Catch` rules took over;
 //! - failed: a Fail state, a Task that failed without being caught, or a state on the path a
 //!   `Catch` led to (the failure handling of that branch);
-//! - skipped: a state of a Parallel branch that was entered but ran no Task (the target was
-//!   disabled or not configured);
+//! - skipped: a state of a Parallel branch that was entered but ran no Task, or only Tasks
+//!   whose result says `"status": "skipped"` (the target was disabled or not configured);
 //! - not run: never entered.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,6 +67,8 @@ struct StateInfo {
     ty: String,
     next: Option<String>,
     catch_next: Vec<String>,
+    /// Every state this one can go to: branch starts, `Next`, choice rules, default, catches.
+    succ: Vec<String>,
     /// For Parallel states: the state names of each branch.
     branches: Vec<BTreeSet<String>>,
 }
@@ -96,9 +98,35 @@ fn collect_states(program: &Value, out: &mut BTreeMap<String, StateInfo>) {
                 collect_states(p, out);
             }
         }
+        let mut succ: Vec<String> = Vec::new();
+        let strs = |v: Option<&Value>, key: &str| -> Vec<String> {
+            v.and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c.get(key).and_then(Value::as_str).map(String::from))
+                .collect()
+        };
+        succ.extend(strs(st.get("Branches"), "StartAt"));
+        for key in ["ItemProcessor", "Iterator"] {
+            if let Some(p) = st
+                .get(key)
+                .and_then(|p| p.get("StartAt"))
+                .and_then(Value::as_str)
+            {
+                succ.push(p.to_string());
+            }
+        }
+        succ.extend(strs(st.get("Choices"), "Next"));
+        for key in ["Default", "Next"] {
+            if let Some(n) = st.get(key).and_then(Value::as_str) {
+                succ.push(n.to_string());
+            }
+        }
+        succ.extend(strs(st.get("Catch"), "Next"));
         out.insert(
             name.clone(),
             StateInfo {
+                succ,
                 ty: st
                     .get("Type")
                     .and_then(Value::as_str)
@@ -125,6 +153,7 @@ pub fn state_statuses(definition: &Value, execution: &Execution) -> BTreeMap<Str
     let mut entered = BTreeSet::new();
     let mut task_failed = BTreeSet::new();
     let mut task_ok = BTreeSet::new();
+    let mut task_skipped = BTreeSet::new();
     let mut failed_containers = BTreeSet::new();
     for e in &execution.history {
         let Some(name) = e.state_name.as_deref() else {
@@ -140,6 +169,20 @@ pub fn state_statuses(definition: &Value, execution: &Execution) -> BTreeMap<Str
             }
             HistoryEventType::TaskSucceeded => {
                 task_ok.insert(name.to_string());
+                // A handler that answered "skipped" (target not configured, opted out).
+                let output = e.details.as_ref().and_then(|d| d.get("output"));
+                let output = match output {
+                    Some(Value::String(s)) => serde_json::from_str(s).ok(),
+                    other => other.cloned(),
+                };
+                let status = output.as_ref().and_then(|o| {
+                    o.pointer("/Payload/status")
+                        .or_else(|| o.get("status"))
+                        .and_then(Value::as_str)
+                });
+                if status == Some("skipped") {
+                    task_skipped.insert(name.to_string());
+                }
             }
             HistoryEventType::ParallelStateFailed | HistoryEventType::MapStateFailed => {
                 failed_containers.insert(name.to_string());
@@ -189,9 +232,11 @@ pub fn state_statuses(definition: &Value, execution: &Execution) -> BTreeMap<Str
         }
         // A branch that was entered but ran no Task: the target was skipped.
         for branch in &st.branches {
-            let ran_task = branch
-                .iter()
-                .any(|n| info.get(n).is_some_and(|s| s.ty == "Task") && entered.contains(n));
+            let ran_task = branch.iter().any(|n| {
+                info.get(n).is_some_and(|s| s.ty == "Task")
+                    && entered.contains(n)
+                    && !task_skipped.contains(n)
+            });
             if ran_task {
                 continue;
             }
@@ -284,6 +329,42 @@ fn height(items: &[Item]) -> f64 {
         + GAP_Y * (items.len().saturating_sub(1)) as f64
 }
 
+/// The order in which a reader meets the states: breadth first from `StartAt`.
+fn ranks(definition: &Value, info: &BTreeMap<String, StateInfo>) -> BTreeMap<String, usize> {
+    let mut rank = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::new();
+    if let Some(start) = definition.get("StartAt").and_then(Value::as_str) {
+        queue.push_back(start.to_string());
+    }
+    while let Some(n) = queue.pop_front() {
+        if rank.contains_key(&n) {
+            continue;
+        }
+        rank.insert(n.clone(), rank.len());
+        for s in info.get(&n).map(|i| i.succ.as_slice()).unwrap_or_default() {
+            queue.push_back(s.clone());
+        }
+    }
+    rank
+}
+
+fn item_name(it: &Item) -> &str {
+    match it {
+        Item::State(n) | Item::Parallel(n, _) => &n.state_name,
+    }
+}
+
+fn sort_items(items: &mut [Item], rank: &BTreeMap<String, usize>) {
+    items.sort_by_key(|it| rank.get(item_name(it)).copied().unwrap_or(usize::MAX));
+    for it in items.iter_mut() {
+        if let Item::Parallel(_, cols) = it {
+            for c in cols.iter_mut() {
+                sort_items(c, rank);
+            }
+        }
+    }
+}
+
 /// Groups the flat node list (in definition order) into blocks, using each node's path and
 /// the Parallel states' branch membership.
 fn group(
@@ -373,7 +454,12 @@ impl Svg<'_> {
         let mut y = y;
         let cx = x + w / 2.0;
         for (k, it) in items.iter().enumerate() {
-            if k > 0 {
+            let linked = k > 0
+                && self
+                    .info
+                    .get(item_name(&items[k - 1]))
+                    .is_some_and(|i| i.succ.iter().any(|s| s == item_name(it)));
+            if linked {
                 self.arrow(cx, y - GAP_Y, y - 2.0);
             }
             match it {
@@ -423,7 +509,8 @@ pub fn run_svg(
     collect_states(definition, &mut info);
     let nodes = asl::mermaid_nodes(machine);
     let mut i = 0;
-    let items = group(&nodes, 0, &info, &mut i);
+    let mut items = group(&nodes, 0, &info, &mut i);
+    sort_items(&mut items, &ranks(definition, &info));
     let w = width(&items) + 2.0 * PAD;
     let legend_h = 30.0;
     let title_h = 28.0;
