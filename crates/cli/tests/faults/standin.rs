@@ -1,6 +1,7 @@
-//! A stateful stand-in for the Dev.to API on a plain TCP socket, so a test can program what
+//! Stateful stand-ins for the platform APIs on a plain TCP socket, so a test can program what
 //! happens to each create request: an HTTP error, a reset connection, a slow or lost answer,
-//! a malformed body. Only what the Dev.to handler uses is served (list mine, create, update).
+//! a malformed body. Only what the handlers use is served: Dev.to (list mine, create,
+//! update), Medium (me, create), OpenSearch (put document by id).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -26,6 +27,14 @@ pub enum Fault {
     Malformed,
 }
 
+/// Which API a stand-in speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Devto,
+    Medium,
+    Opensearch,
+}
+
 #[derive(Default)]
 struct State {
     posts: Vec<Value>,
@@ -34,14 +43,14 @@ struct State {
 }
 
 /// The running stand-in.
-pub struct Devto {
+pub struct Standin {
     pub base_url: String,
     state: Arc<Mutex<State>>,
 }
 
-impl Devto {
+impl Standin {
     /// Starts a stand-in whose create requests meet `program` in order, then succeed.
-    pub fn start(program: Vec<Fault>) -> Devto {
+    pub fn start(platform: Platform, program: Vec<Fault>) -> Standin {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State {
@@ -53,10 +62,10 @@ impl Devto {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 let shared = Arc::clone(&shared);
-                std::thread::spawn(move || serve(stream, &shared, SITE));
+                std::thread::spawn(move || serve(platform, stream, &shared));
             }
         });
-        Devto { base_url, state }
+        Standin { base_url, state }
     }
 
     /// The stored posts.
@@ -134,28 +143,74 @@ fn reset(stream: TcpStream) {
     });
 }
 
-fn store(state: &Mutex<State>, body: &[u8], site: &str) -> Value {
+/// Stores the post of a create request and returns the platform's answer body.
+fn store(platform: Platform, state: &Mutex<State>, path: &str, body: &[u8]) -> Value {
     let req: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let mut s = state.lock().unwrap();
-    let id = 1000 + s.posts.len() as u64;
-    let post = json!({
-        "id": id,
-        "url": format!("{site}/{id}"),
-        "canonical_url": req["article"]["canonical_url"],
-        "title": req["article"]["title"],
-        "published": req["article"]["published"],
-    });
-    s.posts.push(post.clone());
-    post
+    match platform {
+        Platform::Devto => {
+            let id = 1000 + s.posts.len() as u64;
+            let post = json!({
+                "id": id,
+                "url": format!("{SITE}/{id}"),
+                "canonical_url": req["article"]["canonical_url"],
+                "title": req["article"]["title"],
+                "published": req["article"]["published"],
+            });
+            s.posts.push(post.clone());
+            post
+        }
+        Platform::Medium => {
+            let id = format!("m{}", 1000 + s.posts.len());
+            let post = json!({
+                "id": id,
+                "url": format!("https://medium.com/@standin/{id}"),
+                "title": req["title"],
+                "canonicalUrl": req["canonicalUrl"],
+                "publishStatus": req["publishStatus"],
+            });
+            s.posts.push(post.clone());
+            json!({ "data": post })
+        }
+        Platform::Opensearch => {
+            // PUT by id replaces: one document per id.
+            let id = path.rsplit('/').next().unwrap_or_default().to_string();
+            let fresh = !s.posts.iter().any(|p| p["id"] == id.as_str());
+            if fresh {
+                s.posts.push(json!({ "id": id, "doc": req }));
+            }
+            let result = if fresh { "created" } else { "updated" };
+            json!({"_id": id, "_version": 1, "result": result})
+        }
+    }
 }
 
-fn serve(stream: TcpStream, state: &Mutex<State>, site: &str) {
+/// Whether this request creates something (the one faults are programmed for).
+fn is_create(platform: Platform, method: &str, path: &str) -> bool {
+    match platform {
+        Platform::Devto => method == "POST" && path == "/api/articles",
+        Platform::Medium => {
+            method == "POST" && path.starts_with("/v1/users/") && path.ends_with("/posts")
+        }
+        Platform::Opensearch => method == "PUT" && path.contains("/_doc/"),
+    }
+}
+
+fn serve(platform: Platform, stream: TcpStream, state: &Mutex<State>) {
     let Some(req) = read_request(&stream) else {
         return;
     };
     let path = req.path.split('?').next().unwrap_or_default().to_string();
-    match (req.method.as_str(), path.as_str()) {
-        ("GET", "/api/articles/me/all") => {
+    if is_create(platform, &req.method, &path) {
+        create(platform, stream, state, &path, &req.body);
+        return;
+    }
+    match (platform, req.method.as_str(), path.as_str()) {
+        (Platform::Medium, "GET", "/v1/me") => {
+            let me = json!({"data": {"id": "standin-author", "username": "standin"}});
+            respond(&stream, 200, &[], &me.to_string());
+        }
+        (Platform::Devto, "GET", "/api/articles/me/all") => {
             // One page holds everything the tests create.
             let posts = state.lock().unwrap().posts.clone();
             let body = if req.path.ends_with("page=1") {
@@ -165,54 +220,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, site: &str) {
             };
             respond(&stream, 200, &[], &body.to_string());
         }
-        ("POST", "/api/articles") => {
-            let fault = {
-                let mut s = state.lock().unwrap();
-                s.creates += 1;
-                if s.program.is_empty() {
-                    None
-                } else {
-                    Some(s.program.remove(0))
-                }
-            };
-            match fault {
-                None => {
-                    let post = store(state, &req.body, site);
-                    respond(&stream, 201, &[], &post.to_string());
-                }
-                Some(Fault::TooMany(after)) => {
-                    let extra: Vec<(&str, String)> = after
-                        .map(|s| ("retry-after", s.to_string()))
-                        .into_iter()
-                        .collect();
-                    respond(
-                        &stream,
-                        429,
-                        &extra,
-                        r#"{"error":"Rate limit reached","status":429}"#,
-                    );
-                }
-                Some(Fault::Status(code)) => {
-                    let body = json!({"error": "stand-in fault", "status": code}).to_string();
-                    respond(&stream, code, &[], &body);
-                }
-                Some(Fault::Reset) => reset(stream),
-                Some(Fault::Slow(d)) => {
-                    let post = store(state, &req.body, site);
-                    std::thread::sleep(d);
-                    respond(&stream, 201, &[], &post.to_string());
-                }
-                Some(Fault::Lost) => {
-                    store(state, &req.body, site);
-                    reset(stream);
-                }
-                Some(Fault::Malformed) => {
-                    store(state, &req.body, site);
-                    respond(&stream, 201, &[], r#"{"id": 10"#);
-                }
-            }
-        }
-        ("PUT", p) if p.starts_with("/api/articles/") => {
+        (Platform::Devto, "PUT", p) if p.starts_with("/api/articles/") => {
             let id: u64 = p.trim_start_matches("/api/articles/").parse().unwrap_or(0);
             let found = state
                 .lock()
@@ -227,5 +235,53 @@ fn serve(stream: TcpStream, state: &Mutex<State>, site: &str) {
             }
         }
         _ => respond(&stream, 404, &[], r#"{"error":"not found","status":404}"#),
+    }
+}
+
+fn create(platform: Platform, stream: TcpStream, state: &Mutex<State>, path: &str, body: &[u8]) {
+    let fault = {
+        let mut s = state.lock().unwrap();
+        s.creates += 1;
+        if s.program.is_empty() {
+            None
+        } else {
+            Some(s.program.remove(0))
+        }
+    };
+    match fault {
+        None => {
+            let post = store(platform, state, path, body);
+            respond(&stream, 201, &[], &post.to_string());
+        }
+        Some(Fault::TooMany(after)) => {
+            let extra: Vec<(&str, String)> = after
+                .map(|s| ("retry-after", s.to_string()))
+                .into_iter()
+                .collect();
+            respond(
+                &stream,
+                429,
+                &extra,
+                r#"{"error":"Rate limit reached","status":429}"#,
+            );
+        }
+        Some(Fault::Status(code)) => {
+            let body = json!({"error": "stand-in fault", "status": code}).to_string();
+            respond(&stream, code, &[], &body);
+        }
+        Some(Fault::Reset) => reset(stream),
+        Some(Fault::Slow(d)) => {
+            let post = store(platform, state, path, body);
+            std::thread::sleep(d);
+            respond(&stream, 201, &[], &post.to_string());
+        }
+        Some(Fault::Lost) => {
+            store(platform, state, path, body);
+            reset(stream);
+        }
+        Some(Fault::Malformed) => {
+            store(platform, state, path, body);
+            respond(&stream, 201, &[], r#"{"id": 10"#);
+        }
     }
 }
