@@ -69,6 +69,11 @@ fn target_env(platform: Platform, url: &str) -> Vec<(&'static str, String)> {
             ("DEVTO_API_KEY", "fault-test-key".into()),
             ("DEVTO_BASE_URL", url.into()),
         ],
+        Platform::Hashnode => vec![
+            ("HASHNODE_TOKEN", "fault-test-token".into()),
+            ("HASHNODE_PUBLICATION_ID", "65a000000000000000000001".into()),
+            ("HASHNODE_ENDPOINT", url.into()),
+        ],
         Platform::Medium => vec![
             ("MEDIUM_TOKEN", "fault-test-token".into()),
             ("MEDIUM_BASE_URL", url.into()),
@@ -84,6 +89,7 @@ fn target_env(platform: Platform, url: &str) -> Vec<(&'static str, String)> {
 fn name_of(platform: Platform) -> &'static str {
     match platform {
         Platform::Devto => "devto",
+        Platform::Hashnode => "hashnode",
         Platform::Medium => "medium",
         Platform::Opensearch => "opensearch",
     }
@@ -346,6 +352,17 @@ fn created(creates: u32, attempts: usize, retried_on: &'static [&'static str]) -
 fn devto_under_faults() {
     run_table(
         Platform::Devto,
+        created(2, 2, &[UNAVAILABLE]),
+        || created(1, 2, &[UNAVAILABLE]),
+        created(1, 2, &[UNAVAILABLE]),
+    );
+}
+
+/// Hashnode: the retry finds the stored post by its slug in the publication and adopts it.
+#[test]
+fn hashnode_under_faults() {
+    run_table(
+        Platform::Hashnode,
         created(2, 2, &[UNAVAILABLE]),
         || created(1, 2, &[UNAVAILABLE]),
         created(1, 2, &[UNAVAILABLE]),

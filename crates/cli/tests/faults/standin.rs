@@ -1,7 +1,8 @@
 //! Stateful stand-ins for the platform APIs on a plain TCP socket, so a test can program what
 //! happens to each create request: an HTTP error, a reset connection, a slow or lost answer,
 //! a malformed body. Only what the handlers use is served: Dev.to (list mine, create,
-//! update), Medium (me, create), OpenSearch (put document by id).
+//! update), Hashnode (GraphQL: post by slug, publish, update), Medium (me, create),
+//! OpenSearch (put document by id).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -31,6 +32,7 @@ pub enum Fault {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Platform {
     Devto,
+    Hashnode,
     Medium,
     Opensearch,
 }
@@ -160,6 +162,18 @@ fn store(platform: Platform, state: &Mutex<State>, path: &str, body: &[u8]) -> V
             s.posts.push(post.clone());
             post
         }
+        Platform::Hashnode => {
+            let input = &req["variables"]["input"];
+            let id = format!("{:024x}", 1000 + s.posts.len());
+            let post = json!({
+                "id": id,
+                "slug": input["slug"],
+                "url": format!("https://standin.hashnode.dev/{}", input["slug"].as_str().unwrap_or("")),
+                "canonicalUrl": input["originalArticleURL"],
+            });
+            s.posts.push(post.clone());
+            json!({"data": {"publishPost": {"post": post}}})
+        }
         Platform::Medium => {
             let id = format!("m{}", 1000 + s.posts.len());
             let post = json!({
@@ -186,8 +200,11 @@ fn store(platform: Platform, state: &Mutex<State>, path: &str, body: &[u8]) -> V
 }
 
 /// Whether this request creates something (the one faults are programmed for).
-fn is_create(platform: Platform, method: &str, path: &str) -> bool {
+fn is_create(platform: Platform, method: &str, path: &str, body: &[u8]) -> bool {
     match platform {
+        Platform::Hashnode => {
+            method == "POST" && String::from_utf8_lossy(body).contains("publishPost(")
+        }
         Platform::Devto => method == "POST" && path == "/api/articles",
         Platform::Medium => {
             method == "POST" && path.starts_with("/v1/users/") && path.ends_with("/posts")
@@ -201,11 +218,32 @@ fn serve(platform: Platform, stream: TcpStream, state: &Mutex<State>) {
         return;
     };
     let path = req.path.split('?').next().unwrap_or_default().to_string();
-    if is_create(platform, &req.method, &path) {
+    if is_create(platform, &req.method, &path, &req.body) {
         create(platform, stream, state, &path, &req.body);
         return;
     }
+    let gql: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    let query = gql["query"].as_str().unwrap_or_default();
     match (platform, req.method.as_str(), path.as_str()) {
+        (Platform::Hashnode, "POST", _) if query.contains("publication(") => {
+            let slug = &gql["variables"]["slug"];
+            let posts = state.lock().unwrap().posts.clone();
+            let found = posts.into_iter().find(|p| &p["slug"] == slug);
+            let publication = json!({"id": gql["variables"]["publicationId"], "post": found});
+            let body = json!({"data": {"publication": publication}});
+            respond(&stream, 200, &[], &body.to_string());
+        }
+        (Platform::Hashnode, "POST", _) if query.contains("updatePost(") => {
+            let id = &gql["variables"]["input"]["id"];
+            let posts = state.lock().unwrap().posts.clone();
+            let body = match posts.into_iter().find(|p| &p["id"] == id) {
+                Some(post) => json!({"data": {"updatePost": {"post": post}}}),
+                None => {
+                    json!({"data": null, "errors": [{"message": "Post not found", "extensions": {"code": "NOT_FOUND"}}]})
+                }
+            };
+            respond(&stream, 200, &[], &body.to_string());
+        }
         (Platform::Medium, "GET", "/v1/me") => {
             let me = json!({"data": {"id": "standin-author", "username": "standin"}});
             respond(&stream, 200, &[], &me.to_string());
