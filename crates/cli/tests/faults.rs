@@ -1,7 +1,8 @@
 //! Fault injection: `crosspost run --live` against a stand-in platform whose answers a test
 //! programs per request (429 with and without `Retry-After`, 500/502/503, a reset connection,
 //! an answer slower than the client timeout, a lost answer after the post was stored, a
-//! malformed body, 401). For each: how many posts the platform holds afterwards, whether the
+//! malformed body, 401). All four targets run against their stand-ins; one misbehaves per
+//! case. For each: how many posts the platform holds afterwards, whether the
 //! ledger names that post, what the report says, and how often the state machine tried and
 //! how long it waited (on the virtual clock, `CROSSPOST_VIRTUAL_CLOCK=1`) against the
 //! Retry policy of `asl/crosspost.asl.json`.
@@ -55,7 +56,8 @@ struct Expected {
 struct Run {
     report: Value,
     history: Vec<Value>,
-    ledger: String,
+    /// The ledger folder's text per target (`<data>/live/ledger/<target>/...`).
+    ledger: std::collections::BTreeMap<String, String>,
 }
 
 fn examples() -> PathBuf {
@@ -86,6 +88,13 @@ fn target_env(platform: Platform, url: &str) -> Vec<(&'static str, String)> {
     }
 }
 
+/// The Task state of a target in `asl/crosspost.asl.json`.
+fn task_of(target: &str) -> String {
+    let mut capital = target.to_string();
+    capital[..1].make_ascii_uppercase();
+    format!("Publish to {capital}")
+}
+
 fn name_of(platform: Platform) -> &'static str {
     match platform {
         Platform::Devto => "devto",
@@ -95,7 +104,16 @@ fn name_of(platform: Platform) -> &'static str {
     }
 }
 
-fn run_live(platform: Platform, url: &str) -> Run {
+const PLATFORMS: [Platform; 4] = [
+    Platform::Devto,
+    Platform::Hashnode,
+    Platform::Medium,
+    Platform::Opensearch,
+];
+
+/// Runs the example post with every target pointed at its stand-in (`urls`, in `PLATFORMS`
+/// order).
+fn run_live(urls: &[String]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_crosspost"));
     cmd.arg("run")
@@ -118,7 +136,9 @@ fn run_live(platform: Platform, url: &str) -> Run {
         .env("SANITY_DATASET", "production")
         .env("CROSSPOST_HTTP_TIMEOUT_MS", TIMEOUT_MS.to_string())
         .env("CROSSPOST_VIRTUAL_CLOCK", "1");
-    cmd.envs(target_env(platform, url));
+    for (platform, url) in PLATFORMS.iter().zip(urls) {
+        cmd.envs(target_env(*platform, url));
+    }
     let out = cmd.output().unwrap();
     let post_dir = dir.path().join("out").join(SLUG);
     let read = |name: &str| -> Value {
@@ -136,7 +156,13 @@ fn run_live(platform: Platform, url: &str) -> Run {
     Run {
         report,
         history,
-        ledger: texts(&dir.path().join(".crosspost/live/ledger")),
+        ledger: ["devto", "hashnode", "medium", "opensearch"]
+            .into_iter()
+            .map(|t| {
+                let text = texts(&dir.path().join(".crosspost/live/ledger").join(t));
+                (t.to_string(), text)
+            })
+            .collect(),
     }
 }
 
@@ -173,8 +199,22 @@ fn result_of<'a>(report: &'a Value, target: &str) -> &'a Value {
 }
 
 fn check(platform: Platform, name: &str, program: Vec<Fault>, want: Expected) {
-    let server = standin::Standin::start(platform, program);
-    let run = run_live(platform, &server.base_url);
+    // Every target has its stand-in; only the one under test misbehaves.
+    let mut program = Some(program);
+    let servers: Vec<standin::Standin> = PLATFORMS
+        .iter()
+        .map(|p| {
+            let faults = if *p == platform {
+                program.take().unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            standin::Standin::start(*p, faults)
+        })
+        .collect();
+    let urls: Vec<String> = servers.iter().map(|s| s.base_url.clone()).collect();
+    let run = run_live(&urls);
+    let server = &servers[PLATFORMS.iter().position(|p| *p == platform).unwrap()];
     let target = name_of(platform);
     let ctx = format!("{target}, {name}");
 
@@ -190,38 +230,52 @@ fn check(platform: Platform, name: &str, program: Vec<Fault>, want: Expected) {
         assert_eq!(devto["error"], error, "{ctx}: {devto}");
     }
     // The ledger names the one remote post, and the report points at it.
+    let ledger = &run.ledger[target];
     for p in posts.iter().filter(|_| want.recorded) {
         let id = match &p["id"] {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
         assert!(
-            run.ledger.contains(&format!("\"{id}\"")),
-            "{ctx}: ledger does not name post {id}: {}",
-            run.ledger
+            ledger.contains(&format!("\"{id}\"")),
+            "{ctx}: ledger does not name post {id}: {ledger}"
         );
         assert_eq!(devto["remoteId"], id.as_str(), "{ctx}: {devto}");
     }
     if !want.recorded {
         assert!(
-            !run.ledger.contains("remote"),
-            "{ctx}: ledger names a post that does not exist: {}",
-            run.ledger
+            !ledger.contains("remote"),
+            "{ctx}: ledger names a post that does not exist: {ledger}"
         );
     }
-    // The other targets are not configured here: each reports what it reports without faults.
-    for other in ["devto", "hashnode", "medium", "opensearch"]
-        .into_iter()
-        .filter(|t| *t != target)
-    {
-        let r = result_of(&run.report, other);
-        assert_eq!(r["status"], "skipped", "{ctx}: {other}: {r}");
+    // The other targets are unaffected: each created its one post at the first attempt.
+    for (other, other_server) in PLATFORMS.iter().zip(&servers) {
+        if *other == platform {
+            continue;
+        }
+        let name = name_of(*other);
+        let r = result_of(&run.report, name);
+        assert_eq!(r["status"], "created", "{ctx}: {name}: {r}");
+        assert_eq!(other_server.posts().len(), 1, "{ctx}: {name} posts");
+        assert_eq!(other_server.creates(), 1, "{ctx}: {name} create requests");
+        let id = match &other_server.posts()[0]["id"] {
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        assert!(
+            run.ledger[name].contains(&format!("\"{id}\"")),
+            "{ctx}: {name} ledger does not name post {id}"
+        );
+        let attempts = run
+            .history
+            .iter()
+            .filter(|e| e["type"] == "TaskScheduled" && e["state"] == task_of(name).as_str())
+            .count();
+        assert_eq!(attempts, 1, "{ctx}: {name} attempts");
     }
 
     // Attempts and back-off, on the virtual clock.
-    let mut capital = target.to_string();
-    capital[..1].make_ascii_uppercase();
-    let task = format!("Publish to {capital}");
+    let task = task_of(target);
     let scheduled: Vec<&Value> = run
         .history
         .iter()
