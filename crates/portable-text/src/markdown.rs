@@ -572,7 +572,7 @@ fn render_children<C: MarkdownComponents + ?Sized>(
                     MNode::Mark { .. } => stack.push(Frame {
                         node: id,
                         next: 0,
-                        buf: String::new(),
+                        buf: pool.pop().unwrap_or_default(),
                     }),
                     MNode::Text { child, start, end } => {
                         match escaped.get(leaf) {

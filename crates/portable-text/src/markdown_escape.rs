@@ -10,6 +10,9 @@
 //! Markdown linkifier would turn into links are left alone (approximated:
 //! `http(s)://`, `ftp://`, `mailto:` URLs and e-mail addresses).
 
+use std::borrow::Cow;
+use std::rc::Rc;
+
 use crate::model::Entry;
 use crate::node::Block;
 use crate::tree::MarkTree;
@@ -53,33 +56,33 @@ enum Piece<'t> {
     Text {
         raw: &'t str,
         link: bool,
-        sig: String,
+        sig: Rc<str>,
     },
     Opaque,
     Break,
 }
 
 /// Returns the escaped text of each text leaf of the block, in tree order.
-pub(crate) fn plan(
-    tree: &MarkTree<'_>,
+pub(crate) fn plan<'t>(
+    tree: &'t MarkTree<'_>,
     b: &Block<'_, '_>,
     heading: bool,
     list_item: bool,
     break_has_newline: bool,
-) -> Vec<String> {
-    let mut link_keys: Vec<String> = Vec::new();
-    let mut def_keys: Vec<String> = Vec::new();
+) -> Vec<Cow<'t, str>> {
+    let mut link_keys: Vec<Cow<'_, str>> = Vec::new();
+    let mut def_keys: Vec<Cow<'_, str>> = Vec::new();
     for d in b.mark_defs {
         if let Entry::Object(o) = d {
             if let Some(k) = o.str("_key") {
                 if o.str_is("_type", "link") {
-                    link_keys.push(k.to_string());
+                    link_keys.push(k.clone());
                 }
-                def_keys.push(k.into_owned());
+                def_keys.push(k);
             }
         }
     }
-    let mut pieces: Vec<Piece<'_>> = Vec::new();
+    let mut pieces: Vec<Piece<'t>> = Vec::new();
     for s in &tree.spans {
         match s {
             Some(span) => {
@@ -91,7 +94,7 @@ pub(crate) fn plan(
                     .filter(|m| !def_keys.iter().any(|k| k == m))
                     .collect();
                 sig.sort_unstable();
-                let sig = sig.join(",");
+                let sig: Rc<str> = Rc::from(sig.join(","));
                 for (i, line) in span.text.split('\n').enumerate() {
                     if i > 0 {
                         pieces.push(if break_has_newline {
@@ -110,7 +113,7 @@ pub(crate) fn plan(
             None => pieces.push(Piece::Opaque),
         }
     }
-    let mut outputs: Vec<String> = vec![String::new(); pieces.len()];
+    let mut outputs: Vec<Cow<'t, str>> = vec![Cow::Borrowed(""); pieces.len()];
     let mut line_index = 0;
     let mut start = 0;
     for i in 0..=pieces.len() {
@@ -190,18 +193,20 @@ fn needs_slow_path(pieces: &[Piece<'_>], line_index: usize, heading: bool) -> bo
     false
 }
 
-fn process_line(
-    pieces: &[Piece<'_>],
+fn process_line<'t>(
+    pieces: &[Piece<'t>],
     offset: usize,
     line_index: usize,
     heading: bool,
     list_item: bool,
-    outputs: &mut [String],
+    outputs: &mut [Cow<'t, str>],
 ) {
     if !needs_slow_path(pieces, line_index, heading) {
         for (i, p) in pieces.iter().enumerate() {
             if let Piece::Text { raw, .. } = p {
-                outputs[offset + i].push_str(raw);
+                // Each piece belongs to exactly one line, so its output is
+                // still empty here: borrow the text instead of copying it.
+                outputs[offset + i] = Cow::Borrowed(raw);
             }
         }
         return;
@@ -301,7 +306,7 @@ fn process_line(
                 && (i..i + e.delete().max(1)).any(|p| mask.get(p).copied().unwrap_or(false));
             if !masked {
                 if let Some(o) = owner[i] {
-                    outputs[o].push_str(e.insert());
+                    outputs[o].to_mut().push_str(e.insert());
                 }
                 if e.delete() > 0 {
                     i += e.delete();
@@ -310,7 +315,7 @@ fn process_line(
             }
         }
         if let Some(o) = owner[i] {
-            outputs[o].push(text[i]);
+            outputs[o].to_mut().push(text[i]);
         }
         i += 1;
     }
