@@ -377,6 +377,11 @@ async fn publish_once(
             let req = prepare_create(&body, &author, &deps.config, token);
             let sent = deps.services.transport.send(&req).await;
             let resp = match sent {
+                // No connection: nothing was sent, so nothing exists; free the claim.
+                Err(e @ crosspost_core::TransportError::Connect(_)) => {
+                    publish::release_claim(ledger, &claim).await?;
+                    return Err(classify::transport_failure(e).into_task_error(PLATFORM));
+                }
                 // No answer: the post may exist. Keep the claim; never create it again.
                 Err(e) => return Err(classify::transport_failure(e).into_task_error(PLATFORM)),
                 Ok(r) => r,

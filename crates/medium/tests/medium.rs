@@ -281,6 +281,53 @@ async fn a_lost_create_answer_never_becomes_a_second_post() {
     check_received(&server.received_requests().await.unwrap());
 }
 
+/// `GET /v1/me` answers; the first create cannot connect (nothing is sent), later ones work.
+struct CreateCannotConnectOnce(std::sync::atomic::AtomicU32);
+
+#[async_trait::async_trait]
+impl Transport for CreateCannotConnectOnce {
+    async fn send(
+        &self,
+        req: &crosspost_core::PreparedRequest,
+    ) -> Result<crosspost_core::Response, crosspost_core::TransportError> {
+        if req.url.ends_with("/v1/me") {
+            let me = json!({"data": {"id": AUTHOR, "username": "u"}});
+            return Ok(crosspost_core::Response::json(200, &me));
+        }
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n == 0 {
+            return Err(crosspost_core::TransportError::Connect(
+                "connection refused".into(),
+            ));
+        }
+        Ok(crosspost_core::Response::json(201, &created("public")))
+    }
+}
+
+/// A create that never connected sent nothing: the retry creates the post (it must not be
+/// treated like a lost answer, which would leave the post uncreated for good).
+#[tokio::test]
+async fn a_create_that_could_not_connect_is_retried() {
+    let ledger = MemoryLedger::new();
+    let transport = Arc::new(CreateCannotConnectOnce(Default::default()));
+    let d = deps_with(
+        transport.clone(),
+        "http://medium.invalid",
+        &ledger,
+        Some(TOKEN),
+    );
+    let a = article("r1", "2026-03-01T10:00:00Z", "Hello");
+    let err = medium::handle(input(&a, Operation::Publish), &d)
+        .await
+        .unwrap_err();
+    assert_eq!(err.name(), "PlatformUnavailable");
+    let r = medium::handle(input(&a, Operation::Publish), &d)
+        .await
+        .unwrap();
+    assert_eq!(r.status, Outcome::Created);
+    assert_eq!(transport.0.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
 #[tokio::test]
 async fn refusals_free_the_claim_and_are_classified() {
     async fn check(me_status: u16, create_status: u16, expected: &str) {
