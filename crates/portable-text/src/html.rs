@@ -28,13 +28,33 @@ pub fn escape_html_chars(s: &str, out: &mut String) {
     out.push_str(&s[start..]);
 }
 
-/// Escapes like to-html's `escapeHTML`: the characters above, then runs of
+/// Bytes [`escape_html`] has to look at: the escaped characters and space.
+static HTML_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'&' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[b' ' as usize] = true;
+    t
+};
+
+/// Escapes like to-html's `escapeHTML`: the characters of [`escape_html_chars`], then runs of
 /// two or more spaces become `&nbsp;` repeated (n-1) times plus one space.
 pub fn escape_html(s: &str, out: &mut String) {
     let b = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
+    out.reserve(s.len());
     while i < b.len() {
+        // Skip ordinary bytes with one table lookup each.
+        while i < b.len() && !HTML_SPECIAL[b[i] as usize] {
+            i += 1;
+        }
+        if i == b.len() {
+            break;
+        }
         let rep = match b[i] {
             b'&' => "&amp;",
             b'<' => "&lt;",
