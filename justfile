@@ -75,4 +75,4 @@ deploy arch="arm64": (build arch)
 # cargo-fuzz needs nightly-only compiler flags; RUSTC_BOOTSTRAP=1 allows them on stable.
 fuzz secs="60":
     command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-    for t in $(RUSTC_BOOTSTRAP=1 cargo fuzz list); do mkdir -p fuzz/target/corpus/$t fuzz/corpus/$t && RUSTC_BOOTSTRAP=1 cargo fuzz run $t fuzz/target/corpus/$t fuzz/corpus/$t -- -max_total_time={{ trim_start_match(secs, "secs=") }} -timeout=10 -rss_limit_mb=2048 -detect_leaks=0; done
+    for t in $(RUSTC_BOOTSTRAP=1 cargo fuzz list); do mkdir -p fuzz/target/corpus/$t fuzz/corpus/$t && ASAN_OPTIONS=detect_leaks=0 RUSTC_BOOTSTRAP=1 cargo fuzz run $t fuzz/target/corpus/$t fuzz/corpus/$t -- -max_total_time={{ trim_start_match(secs, "secs=") }} -timeout=10 -rss_limit_mb=2048 -detect_leaks=0; done
