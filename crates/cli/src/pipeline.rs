@@ -15,8 +15,8 @@ use asl::{
 };
 use crosspost_core::config::process_env;
 use crosspost_core::{
-    DryRunTransport, ExecutionInput, Method, RecordedExchange, ReqwestTransport, Secrets, Services,
-    Target, Timeouts, Transport,
+    DryRunTransport, ExecutionInput, LocalLedger, Method, RecordedExchange, ReqwestTransport,
+    Secrets, Services, Target, Timeouts, Transport,
 };
 use initiator::{Config, ExecutionStarter, Initiator, StartError, Started};
 use serde_json::{json, Value};
@@ -273,12 +273,17 @@ impl Pipeline {
                 placeholders.insert(Target::Opensearch);
             }
         }
+        let live = opts.live;
         let services = |t: Target, recorders: &mut Recorders| -> Result<Services, PipelineError> {
-            Ok(Services::local(
-                &base,
-                secrets.clone(),
-                transport_for(t, recorders)?,
-            ))
+            let services = Services::local(&base, secrets.clone(), transport_for(t, recorders)?);
+            // The dry run's ledger records no real post: skip fsync (see LocalLedger).
+            Ok(if live {
+                services
+            } else {
+                services.with_ledger(Arc::new(
+                    LocalLedger::new(base.join("ledger")).without_fsync(),
+                ))
+            })
         };
         let mut opensearch_deps = opensearch::Deps::new(
             services(Target::Opensearch, &mut recorders)?,

@@ -342,12 +342,25 @@ const LOCK_WAIT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct LocalLedger {
     dir: PathBuf,
+    durable: bool,
 }
 
 impl LocalLedger {
-    /// A ledger in `dir` (created on first write).
+    /// A ledger in `dir` (created on first write). Every write is flushed to disk (`fsync`)
+    /// before it is renamed into place, so a crash never loses a record of a real post.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        LocalLedger { dir: dir.into() }
+        LocalLedger {
+            dir: dir.into(),
+            durable: true,
+        }
+    }
+
+    /// The same ledger without `fsync`: for the dry run's ledger, which records no real post.
+    /// Writes stay atomic (temporary file, then rename or link); only durability across a
+    /// power cut is given up, which makes a dry-run backfill several times faster.
+    pub fn without_fsync(mut self) -> Self {
+        self.durable = false;
+        self
     }
 
     pub fn dir(&self) -> &Path {
@@ -393,7 +406,9 @@ impl LocalLedger {
             .open(&tmp)
             .map_err(|e| storage(&tmp, e))?;
         f.write_all(&bytes).map_err(|e| storage(&tmp, e))?;
-        f.sync_all().map_err(|e| storage(&tmp, e))?;
+        if self.durable {
+            f.sync_all().map_err(|e| storage(&tmp, e))?;
+        }
         Ok(tmp)
     }
 
