@@ -40,6 +40,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Logs go to stderr (stdout carries results: rendered text, one JSON line, summaries).
+    // RUST_LOG picks the level, e.g. `RUST_LOG=debug`; the default shows warnings only.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => run::main(args),

@@ -58,6 +58,21 @@ fn post(port: u16, headers: &[(&str, String)], body: &[u8]) -> (u16, Value) {
 }
 
 fn start(dir: &Path, port: u16) -> Server {
+    start_with(dir, port, &[], None)
+}
+
+/// `crosspost serve` with extra environment; stdout and stderr go to `log` when given.
+fn start_with(dir: &Path, port: u16, env: &[(&str, &str)], log: Option<&Path>) -> Server {
+    let output = |log: Option<&Path>| match log {
+        Some(p) => Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .unwrap(),
+        ),
+        None => Stdio::null(),
+    };
     let child = Command::new(env!("CARGO_BIN_EXE_crosspost"))
         .args(["serve", "--port", &port.to_string()])
         .current_dir(dir)
@@ -66,8 +81,9 @@ fn start(dir: &Path, port: u16) -> Server {
         .env("SANITY_DATASET", "production")
         .env("SANITY_API_URL", "http://127.0.0.1:9")
         .env("CROSSPOST_MAX_BODY_BYTES", "200000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .envs(env.iter().copied())
+        .stdout(output(log))
+        .stderr(output(log))
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -164,4 +180,96 @@ fn signed_webhooks_run_the_pipeline() {
         .map(|r| r["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["created", "created", "created", "created"]);
+}
+
+/// Reads `out/<slug>/report.json` once the background run has written it.
+fn wait_for_report(dir: &Path) -> Value {
+    let report = dir.join("out/rust-lambda-cold-starts/report.json");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(bytes) = std::fs::read(&report) {
+            if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+                return v;
+            }
+        }
+        assert!(Instant::now() < deadline, "no report was written");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Every configured secret stays out of the logs (at trace level) and out of every file a
+/// run writes, through refusals and a successful run.
+#[test]
+fn no_secret_reaches_the_logs_or_the_output() {
+    let secrets = [
+        ("DEVTO_API_KEY", "devto-key-4f9c1e"),
+        ("HASHNODE_TOKEN", "hashnode-token-8a2d7b"),
+        ("MEDIUM_TOKEN", "medium-token-3e6f0c"),
+        ("OPENSEARCH_USERNAME", "search-user-91bd"),
+        ("OPENSEARCH_PASSWORD", "search-pass-5c7a2e"),
+        ("SANITY_TOKEN", "sanity-token-d04f88"),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("serve.log");
+    let port = free_port();
+    let mut env: Vec<(&str, &str)> = secrets.to_vec();
+    env.push(("RUST_LOG", "trace"));
+    let server = start_with(tmp.path(), port, &env, Some(&log));
+
+    let example: Value = serde_json::from_slice(
+        &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/webhook.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let body = serde_json::to_vec(&example["body"]).unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let op = ("sanity-operation", "update".to_string());
+    let forged = initiator::signature::sign("not-the-secret", now, &body);
+    let (status, _) = post(
+        port,
+        &[op.clone(), ("sanity-webhook-signature", forged)],
+        &body,
+    );
+    assert_eq!(status, 401);
+    let signed = initiator::signature::sign(SECRET, now, &body);
+    let (status, answer) = post(port, &[op, ("sanity-webhook-signature", signed)], &body);
+    assert_eq!(status, 202, "{answer}");
+    let report = wait_for_report(tmp.path());
+    assert_eq!(report["status"], "SUCCEEDED", "{report}");
+    drop(server);
+
+    let mut scanned = vec![log.clone()];
+    let mut stack = vec![tmp.path().join("out")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                scanned.push(path);
+            }
+        }
+    }
+    assert!(scanned.len() > 5, "expected the run's files: {scanned:?}");
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log_text.contains("TRACE") || log_text.contains("DEBUG") || log_text.contains("INFO"),
+        "trace logging produced nothing to scan"
+    );
+    let requests =
+        std::fs::read_to_string(tmp.path().join("out/rust-lambda-cold-starts/devto.json")).unwrap();
+    assert!(
+        requests.contains("[redacted]"),
+        "the Dev.to request shows no redacted header"
+    );
+    for path in &scanned {
+        let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+        for secret in [SECRET].iter().chain(secrets.iter().map(|(_, v)| v)) {
+            assert!(
+                !text.contains(secret),
+                "{} contains the secret {secret}",
+                path.display()
+            );
+        }
+    }
 }
