@@ -189,6 +189,35 @@ pub struct TargetPlan {
     pub reason: Option<String>,
 }
 
+impl TargetPlan {
+    /// A branch that runs.
+    pub fn enabled() -> Self {
+        TargetPlan {
+            enabled: true,
+            reason: None,
+        }
+    }
+}
+
+impl ExecutionInput {
+    /// The input for `article` carried inline, with no scheduled publish time; the document id
+    /// and slug are the article's own.
+    pub fn inline(
+        article: Article,
+        operation: Operation,
+        targets: std::collections::BTreeMap<Target, TargetPlan>,
+    ) -> Self {
+        ExecutionInput {
+            operation,
+            document_id: article.id.clone(),
+            slug: article.slug.clone(),
+            article: ArticleRef::Inline(Box::new(article)),
+            publish_at: None,
+            targets,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,21 +39,11 @@ fn article(revision: &str, updated_at: &str, title: &str) -> Article {
 }
 
 fn input(a: &Article, op: Operation) -> ExecutionInput {
-    ExecutionInput {
-        operation: op,
-        document_id: a.id.clone(),
-        slug: a.slug.clone(),
-        article: ArticleRef::Inline(Box::new(a.clone())),
-        publish_at: None,
-        targets: [(
-            Target::Devto,
-            TargetPlan {
-                enabled: true,
-                reason: None,
-            },
-        )]
-        .into(),
-    }
+    ExecutionInput::inline(
+        a.clone(),
+        op,
+        [(Target::Devto, TargetPlan::enabled())].into(),
+    )
 }
 
 fn deps_with(

@@ -245,12 +245,8 @@ impl Initiator {
         let article = normalised.article;
         let targets = plan(&self.config, &article.opt_out);
         let mut input = ExecutionInput {
-            operation,
-            document_id: article.id.clone(),
-            slug: article.slug.clone(),
-            article: ArticleRef::Inline(Box::new(article)),
             publish_at: normalised.publish_at,
-            targets,
+            ..ExecutionInput::inline(article, operation, targets)
         };
         let mut input_json = to_json(&input)?;
         if input_json.len() > self.config.claim_check_bytes {

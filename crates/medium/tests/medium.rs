@@ -32,21 +32,11 @@ fn article(revision: &str, updated_at: &str, title: &str) -> Article {
 }
 
 fn input(a: &Article, op: Operation) -> ExecutionInput {
-    ExecutionInput {
-        operation: op,
-        document_id: a.id.clone(),
-        slug: a.slug.clone(),
-        article: ArticleRef::Inline(Box::new(a.clone())),
-        publish_at: None,
-        targets: [(
-            Target::Medium,
-            TargetPlan {
-                enabled: true,
-                reason: None,
-            },
-        )]
-        .into(),
-    }
+    ExecutionInput::inline(
+        a.clone(),
+        op,
+        [(Target::Medium, TargetPlan::enabled())].into(),
+    )
 }
 
 fn deps_with(

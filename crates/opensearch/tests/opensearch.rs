@@ -37,21 +37,11 @@ fn article(revision: &str, updated_at: &str, title: &str) -> Article {
 const DOC_PATH: &str = "/posts/_doc/drafts%2Fpost%201";
 
 fn input(a: &Article, op: Operation) -> ExecutionInput {
-    ExecutionInput {
-        operation: op,
-        document_id: a.id.clone(),
-        slug: a.slug.clone(),
-        article: ArticleRef::Inline(Box::new(a.clone())),
-        publish_at: None,
-        targets: [(
-            Target::Opensearch,
-            TargetPlan {
-                enabled: true,
-                reason: None,
-            },
-        )]
-        .into(),
-    }
+    ExecutionInput::inline(
+        a.clone(),
+        op,
+        [(Target::Opensearch, TargetPlan::enabled())].into(),
+    )
 }
 
 fn deps_with(
