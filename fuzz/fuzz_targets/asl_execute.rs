@@ -4,7 +4,7 @@
 //! with a small payload limit and a wall-clock timeout.
 #![no_main]
 
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use asl::{
@@ -40,7 +40,29 @@ impl TaskHandler for EchoOrFail {
     }
 }
 
+/// jsonata-rs panics on some expressions (`unimplemented!` for the parent operator `%`,
+/// `panic!` in value accessors); the executor catches those with `catch_unwind` and reports an
+/// error of that expression (`crates/asl/src/jsonata.rs`, regression test in
+/// `crates/asl/tests/no_panic.rs`). libFuzzer's panic hook aborts before any `catch_unwind`
+/// runs, so this hook lets a panic located in jsonata-rs unwind to the executor and hands
+/// every other panic to libFuzzer's hook, which reports it as a crash.
+fn let_jsonata_panics_unwind() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let libfuzzer_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_jsonata = info
+                .location()
+                .is_some_and(|l| l.file().contains("jsonata-rs"));
+            if !in_jsonata {
+                libfuzzer_hook(info);
+            }
+        }));
+    });
+}
+
 fuzz_target!(|data: &[u8]| {
+    let_jsonata_panics_unwind();
     let (definition, input) = match data.iter().position(|b| *b == 0) {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (data, &b"{}"[..]),

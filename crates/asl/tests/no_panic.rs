@@ -100,3 +100,15 @@ proptest! {
         run(def, input);
     }
 }
+
+/// Found by the `asl_execute` fuzz target: the JSONata parent operator `%` makes jsonata-rs
+/// panic (`unimplemented!`). The definition must be refused with the state and field named.
+#[test]
+fn the_jsonata_parent_operator_is_a_validation_error() {
+    let def = json!({"StartAt": "State_0", "States": {"State_0": {
+        "QueryLanguage": "JSONata", "Type": "Pass",
+        "Output": "{% $states.input.a + %.b %}", "End": true
+    }}});
+    let err = StateMachine::from_value(def).unwrap_err().to_string();
+    assert!(err.contains("State_0") && err.contains("Output"), "{err}");
+}

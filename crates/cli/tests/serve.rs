@@ -1,111 +1,22 @@
 //! `crosspost serve` as a process: signed webhooks in, 401/413/202 out, the pipeline runs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+#[path = "support/serve.rs"]
+mod support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-const SECRET: &str = "serve-test-secret";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Sends one HTTP/1.1 POST /webhook; returns (status, JSON body).
-fn post(port: u16, headers: &[(&str, String)], body: &[u8]) -> (u16, Value) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut req = String::from(
-        "POST /webhook HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ncontent-type: application/json\r\n",
-    );
-    let mut has_length = false;
-    for (n, v) in headers {
-        has_length |= n.eq_ignore_ascii_case("content-length");
-        req.push_str(&format!("{n}: {v}\r\n"));
-    }
-    if !has_length {
-        req.push_str(&format!("content-length: {}\r\n", body.len()));
-    }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    let _ = s.write_all(body);
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let status: u16 = text.split(' ').nth(1).unwrap().parse().unwrap();
-    let json = text
-        .split_once("\r\n\r\n")
-        .and_then(|(_, b)| serde_json::from_str(b).ok())
-        .unwrap_or(Value::Null);
-    (status, json)
-}
-
-fn start(dir: &Path, port: u16) -> Server {
-    start_with(dir, port, &[], None)
-}
-
-/// `crosspost serve` with extra environment; stdout and stderr go to `log` when given.
-fn start_with(dir: &Path, port: u16, env: &[(&str, &str)], log: Option<&Path>) -> Server {
-    let output = |log: Option<&Path>| match log {
-        Some(p) => Stdio::from(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .unwrap(),
-        ),
-        None => Stdio::null(),
-    };
-    let child = Command::new(env!("CARGO_BIN_EXE_crosspost"))
-        .args(["serve", "--port", &port.to_string()])
-        .current_dir(dir)
-        .env("SANITY_WEBHOOK_SECRET", SECRET)
-        .env("SANITY_PROJECT_ID", "demo1234")
-        .env("SANITY_DATASET", "production")
-        .env("SANITY_API_URL", "http://127.0.0.1:9")
-        .env("CROSSPOST_MAX_BODY_BYTES", "200000")
-        .envs(env.iter().copied())
-        .stdout(output(log))
-        .stderr(output(log))
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "serve did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Server(child)
-}
+use support::{post, SECRET};
 
 #[test]
 fn signed_webhooks_run_the_pipeline() {
     let tmp = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _server = start(tmp.path(), port);
+    let server = support::start(tmp.path(), &[], &[], None);
+    let port = server.port;
 
-    let example: Value = serde_json::from_slice(
-        &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/webhook.json"))
-            .unwrap(),
-    )
-    .unwrap();
-    let body = serde_json::to_vec(&example["body"]).unwrap();
+    let body = serde_json::to_vec(&support::example_body()).unwrap();
     let now = chrono::Utc::now().timestamp_millis();
     let signature = initiator::signature::sign(SECRET, now, &body);
     let op = ("sanity-operation", "update".to_string());
@@ -211,17 +122,12 @@ fn no_secret_reaches_the_logs_or_the_output() {
     ];
     let tmp = tempfile::tempdir().unwrap();
     let log = tmp.path().join("serve.log");
-    let port = free_port();
     let mut env: Vec<(&str, &str)> = secrets.to_vec();
     env.push(("RUST_LOG", "trace"));
-    let server = start_with(tmp.path(), port, &env, Some(&log));
+    let server = support::start(tmp.path(), &[], &env, Some(&log));
+    let port = server.port;
 
-    let example: Value = serde_json::from_slice(
-        &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/webhook.json"))
-            .unwrap(),
-    )
-    .unwrap();
-    let body = serde_json::to_vec(&example["body"]).unwrap();
+    let body = serde_json::to_vec(&support::example_body()).unwrap();
     let now = chrono::Utc::now().timestamp_millis();
     let op = ("sanity-operation", "update".to_string());
     let forged = initiator::signature::sign("not-the-secret", now, &body);

@@ -2,7 +2,9 @@
 //! happens to each create request: an HTTP error, a reset connection, a slow or lost answer,
 //! a malformed body. Only what the handlers use is served: Dev.to (list mine, create,
 //! update), Hashnode (GraphQL: post by slug, publish, update), Medium (me, create),
-//! OpenSearch (put document by id).
+//! OpenSearch (put document by id). Posts keep their title and content, and updates change
+//! them, so a test can tell which revision a platform shows.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -158,6 +160,7 @@ fn store(platform: Platform, state: &Mutex<State>, path: &str, body: &[u8]) -> V
                 "canonical_url": req["article"]["canonical_url"],
                 "title": req["article"]["title"],
                 "published": req["article"]["published"],
+                "body_markdown": req["article"]["body_markdown"],
             });
             s.posts.push(post.clone());
             post
@@ -170,6 +173,8 @@ fn store(platform: Platform, state: &Mutex<State>, path: &str, body: &[u8]) -> V
                 "slug": input["slug"],
                 "url": format!("https://standin.hashnode.dev/{}", input["slug"].as_str().unwrap_or("")),
                 "canonicalUrl": input["originalArticleURL"],
+                "title": input["title"],
+                "contentMarkdown": input["contentMarkdown"],
             });
             s.posts.push(post.clone());
             json!({"data": {"publishPost": {"post": post}}})
@@ -182,6 +187,7 @@ fn store(platform: Platform, state: &Mutex<State>, path: &str, body: &[u8]) -> V
                 "title": req["title"],
                 "canonicalUrl": req["canonicalUrl"],
                 "publishStatus": req["publishStatus"],
+                "content": req["content"],
             });
             s.posts.push(post.clone());
             json!({ "data": post })
@@ -189,9 +195,11 @@ fn store(platform: Platform, state: &Mutex<State>, path: &str, body: &[u8]) -> V
         Platform::Opensearch => {
             // PUT by id replaces: one document per id.
             let id = path.rsplit('/').next().unwrap_or_default().to_string();
-            let fresh = !s.posts.iter().any(|p| p["id"] == id.as_str());
-            if fresh {
-                s.posts.push(json!({ "id": id, "doc": req }));
+            let existing = s.posts.iter_mut().find(|p| p["id"] == id.as_str());
+            let fresh = existing.is_none();
+            match existing {
+                Some(p) => p["doc"] = req,
+                None => s.posts.push(json!({ "id": id, "doc": req })),
             }
             let result = if fresh { "created" } else { "updated" };
             json!({"_id": id, "_version": 1, "result": result})
@@ -234,9 +242,22 @@ fn serve(platform: Platform, stream: TcpStream, state: &Mutex<State>) {
             respond(&stream, 200, &[], &body.to_string());
         }
         (Platform::Hashnode, "POST", _) if query.contains("updatePost(") => {
-            let id = &gql["variables"]["input"]["id"];
-            let posts = state.lock().unwrap().posts.clone();
-            let body = match posts.into_iter().find(|p| &p["id"] == id) {
+            let input = &gql["variables"]["input"];
+            let mut s = state.lock().unwrap();
+            let found = s
+                .posts
+                .iter_mut()
+                .find(|p| p["id"] == input["id"])
+                .map(|p| {
+                    for field in ["title", "contentMarkdown"] {
+                        if !input[field].is_null() {
+                            p[field] = input[field].clone();
+                        }
+                    }
+                    p.clone()
+                });
+            drop(s);
+            let body = match found {
                 Some(post) => json!({"data": {"updatePost": {"post": post}}}),
                 None => {
                     json!({"data": null, "errors": [{"message": "Post not found", "extensions": {"code": "NOT_FOUND"}}]})
@@ -260,13 +281,23 @@ fn serve(platform: Platform, stream: TcpStream, state: &Mutex<State>) {
         }
         (Platform::Devto, "PUT", p) if p.starts_with("/api/articles/") => {
             let id: u64 = p.trim_start_matches("/api/articles/").parse().unwrap_or(0);
+            let article = serde_json::from_slice::<Value>(&req.body).unwrap_or(Value::Null)
+                ["article"]
+                .clone();
             let found = state
                 .lock()
                 .unwrap()
                 .posts
-                .iter()
+                .iter_mut()
                 .find(|a| a["id"] == json!(id))
-                .cloned();
+                .map(|a| {
+                    for field in ["title", "body_markdown", "canonical_url", "published"] {
+                        if !article[field].is_null() {
+                            a[field] = article[field].clone();
+                        }
+                    }
+                    a.clone()
+                });
             match found {
                 Some(post) => respond(&stream, 200, &[], &post.to_string()),
                 None => respond(&stream, 404, &[], r#"{"error":"not found","status":404}"#),
