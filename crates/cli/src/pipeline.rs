@@ -15,7 +15,7 @@ use asl::{
 };
 use crosspost_core::config::process_env;
 use crosspost_core::{
-    DryRunTransport, ExecutionInput, LocalLedger, Method, RecordedExchange, ReqwestTransport,
+    DryRunTransport, ExecutionInput, JournalLedger, Method, RecordedExchange, ReqwestTransport,
     Secrets, Services, Target, Timeouts, Transport,
 };
 use initiator::{Config, ExecutionStarter, Initiator, StartError, Started};
@@ -274,15 +274,15 @@ impl Pipeline {
             }
         }
         let live = opts.live;
+        let dry_run_ledger = JournalLedger::new(base.join("ledger.ndjson"));
         let services = |t: Target, recorders: &mut Recorders| -> Result<Services, PipelineError> {
             let services = Services::local(&base, secrets.clone(), transport_for(t, recorders)?);
-            // The dry run's ledger records no real post: skip fsync (see LocalLedger).
+            // The dry run's ledger records no real post: one append-only journal, shared by
+            // the four targets (see crosspost_core::journal).
             Ok(if live {
                 services
             } else {
-                services.with_ledger(Arc::new(
-                    LocalLedger::new(base.join("ledger")).without_fsync(),
-                ))
+                services.with_ledger(Arc::new(dry_run_ledger.clone()))
             })
         };
         let mut opensearch_deps = opensearch::Deps::new(

@@ -170,7 +170,7 @@ fn check_with(
     assert_eq!(statuses(dir, slug), pairs(edit), "{example} after an edit");
 
     // The dry-run ledger lives apart from the live one.
-    assert!(dir.join(".crosspost/dry-run/ledger").is_dir());
+    assert!(dir.join(".crosspost/dry-run/ledger.ndjson").is_file());
     assert!(!dir.join(".crosspost/live").exists());
 }
 

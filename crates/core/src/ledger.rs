@@ -8,7 +8,8 @@
 //!
 //! Implementations: [`MemoryLedger`] (tests), [`LocalLedger`] (one JSON file per entry under
 //! the local data folder), [`OverlayLedger`] (reads another ledger, keeps writes in memory: the
-//! dry run), and `DynamoLedger` (feature `aws`, in [`crate::aws`]).
+//! dry run), [`crate::JournalLedger`] (one append-only file: the local dry run's own ledger),
+//! and `DynamoLedger` (feature `aws`, in [`crate::aws`]).
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -6,7 +6,8 @@
 //! - [`http`]: [`PreparedRequest`] (a request as a value), the [`Transport`] that sends it
 //!   (network or dry run) and the content hash.
 //! - [`classify`]: which HTTP answers are retryable, and under which error name.
-//! - [`ledger`] and [`publish`]: the idempotency store and the create-once protocol.
+//! - [`ledger`] and [`publish`]: the idempotency store and the create-once protocol;
+//!   [`journal`]: the dry run's ledger, one append-only file.
 //! - [`snapshot`]: the article claim check.
 //! - [`secrets`] and [`config`]: the secret's keys and the environment.
 //! - [`services`]: the bundle of clients a handler borrows.
@@ -20,6 +21,7 @@ pub mod classify;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod journal;
 pub mod ledger;
 pub mod publish;
 pub mod report;
@@ -39,6 +41,7 @@ pub use http::{
     content_hash, DryRunTransport, Method, PreparedRequest, RecordedExchange, ReqwestTransport,
     Response, Simulator, Timeouts, Transport, TransportError,
 };
+pub use journal::JournalLedger;
 pub use ledger::{
     EntryState, Ledger, LedgerEntry, LedgerError, LocalLedger, MemoryLedger, OverlayLedger,
 };

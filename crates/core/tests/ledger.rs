@@ -6,6 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use crosspost_core::ledger::{Ledger, LocalLedger, MemoryLedger, OverlayLedger};
+use crosspost_core::JournalLedger;
 use crosspost_core::Target;
 use support::ledger_cases as cases;
 
@@ -62,6 +63,103 @@ async fn local_ledger_concurrent_creates_across_threads() {
         }
         assert_eq!(wins, 1, "round {round}");
     }
+}
+
+#[tokio::test]
+async fn journal_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/ledger.ndjson");
+    let l = JournalLedger::new(&path);
+    cases::conditional_writes(&l, "drafts.j1").await;
+    cases::publish_lifecycle(&l, "j2").await;
+    cases::claims(&l, "j3").await;
+    cases::concurrent_creates(Arc::new(l.clone()), "j4").await;
+    // One file, one JSON record per line; a fresh instance (another process) replays it to
+    // the same entries.
+    assert_eq!(walk(dir.path()), ["state/ledger.ndjson"]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.ends_with('\n'));
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["op"] == "put" || v["op"] == "delete", "{line}");
+    }
+    let again = JournalLedger::new(&path);
+    assert_eq!(again.entries().unwrap(), l.entries().unwrap());
+    assert!(!again.entries().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn journal_ledger_concurrent_creates_across_instances() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.ndjson");
+    // Separate instances on one file behave like separate processes (each has its own
+    // descriptor, so the file lock is what orders them).
+    for round in 0..40 {
+        let id = format!("race-{round}");
+        let mut tasks = Vec::new();
+        let start = Arc::new(tokio::sync::Barrier::new(8));
+        for i in 0..8 {
+            let l = JournalLedger::new(&path);
+            let a = cases::article(&id, &format!("r{i}"), "2026-03-01T09:00:00Z");
+            let start = Arc::clone(&start);
+            tasks.push(tokio::spawn(async move {
+                start.wait().await;
+                crosspost_core::publish::begin_publish(&l, Target::Devto, &a, "h", cases::t0())
+                    .await
+            }));
+        }
+        let mut wins = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => wins += 1,
+                Err(e) => assert_eq!(e.name(), "Conflict"),
+            }
+        }
+        assert_eq!(wins, 1, "round {round}");
+    }
+    assert_eq!(JournalLedger::new(&path).entries().unwrap().len(), 40);
+}
+
+#[tokio::test]
+async fn journal_ledger_skips_a_torn_last_line_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.ndjson");
+    let first = JournalLedger::new(&path);
+    cases::publish_lifecycle(&first, "kept").await;
+    let kept = first.get("kept", Target::Devto).await.unwrap();
+    assert!(kept.is_some());
+    // A writer died in the middle of its line.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut f, br#"{"op":"put","entry":{"documentId":"torn","#).unwrap();
+    drop(f);
+
+    let second = JournalLedger::new(&path);
+    assert_eq!(second.get("kept", Target::Devto).await.unwrap(), kept);
+    assert_eq!(second.get("torn", Target::Devto).await.unwrap(), None);
+    cases::conditional_writes(&second, "after").await;
+    // The torn line was ended, so the records after it are whole lines that replay.
+    let third = JournalLedger::new(&path);
+    assert_eq!(third.entries().unwrap(), second.entries().unwrap());
+    assert_eq!(third.get("kept", Target::Devto).await.unwrap(), kept);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text.lines().filter(|l| l.contains("\"torn\"")).count(),
+        1,
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn journal_ledger_reports_an_unusable_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    // The journal's folder would have to be inside a plain file.
+    let l = JournalLedger::new(dir.path().join("file/ledger.ndjson"));
+    let err = l.get("p", Target::Devto).await.unwrap_err().to_string();
+    assert!(err.contains("file"), "{err}");
 }
 
 #[tokio::test]
