@@ -7,11 +7,14 @@
 //! (50 connections).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../tests/support/serve.rs"]
-mod support;
+#[path = "../tests/support"]
+mod support {
+    pub mod command;
+    pub mod load;
+    pub mod serve;
+}
 
-#[path = "../tests/support/load.rs"]
-mod load;
+use support::{load, serve as serving};
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -32,7 +35,7 @@ fn main() {
         concurrency: setting("LOAD_CONCURRENCY", 50),
     };
     let tmp = tempfile::tempdir().unwrap();
-    let server = support::start(tmp.path(), &[], &[], Some(&tmp.path().join("serve.log")));
+    let server = serving::start(tmp.path(), &[], &[], Some(&tmp.path().join("serve.log")));
     let outcome = load::drive(&server, plan, Duration::from_secs(600));
     std::thread::sleep(Duration::from_millis(200));
 

@@ -2,8 +2,10 @@
 //! `sanity dataset export` writes) through the real pipeline, dry run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/command.rs"]
+mod command;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -15,23 +17,11 @@ fn data(name: &str) -> PathBuf {
 
 /// Runs `crosspost backfill ARGS` in `dir`; returns (exit ok, stdout, stderr).
 fn backfill(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crosspost"));
-    cmd.arg("backfill").args(args).current_dir(dir);
-    for var in [
-        "DEVTO_API_KEY",
-        "HASHNODE_TOKEN",
-        "MEDIUM_TOKEN",
-        "HASHNODE_PUBLICATION_ID",
-        "OPENSEARCH_ENDPOINT",
-        "CROSSPOST_TARGETS",
-        "CROSSPOST_SITE_URL",
-        "SANITY_PROJECT_ID",
-        "SANITY_DATASET",
-    ] {
-        cmd.env_remove(var);
-    }
-    let out = cmd
-        .env("SANITY_API_URL", "http://127.0.0.1:9")
+    let out = command::crosspost(dir)
+        .arg("backfill")
+        .args(args)
+        .env_remove("SANITY_PROJECT_ID")
+        .env_remove("SANITY_DATASET")
         .output()
         .unwrap();
     (

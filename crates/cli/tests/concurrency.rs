@@ -10,11 +10,11 @@
 //! suite, so "one post" is counted where it would be made; the load runs in dry-run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "support/serve.rs"]
-mod support;
-
-#[path = "support/load.rs"]
-mod load;
+mod support {
+    pub mod command;
+    pub mod load;
+    pub mod serve;
+}
 
 #[path = "faults/standin.rs"]
 mod standin;
@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use standin::{Platform, Standin};
+use support::serve as serving;
 
 const SLUG: &str = "rust-lambda-cold-starts";
 
@@ -74,10 +75,10 @@ impl Platforms {
 }
 
 /// `serve --live` in `dir` against `platforms`, logging to `dir/serve.log`.
-fn serve_live(dir: &Path, platforms: &Platforms) -> support::Server {
+fn serve_live(dir: &Path, platforms: &Platforms) -> serving::Server {
     let env = platforms.env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    support::start(dir, &["--live"], &env, Some(&dir.join("serve.log")))
+    serving::start(dir, &["--live"], &env, Some(&dir.join("serve.log")))
 }
 
 /// The ledger entry of the example post for `target` in a live run in `dir`.
@@ -97,8 +98,8 @@ fn ten_concurrent_copies_of_one_delivery_start_one_execution_and_one_post_each()
     let tmp = tempfile::tempdir().unwrap();
     let platforms = Platforms::start();
     let server = serve_live(tmp.path(), &platforms);
-    let body = serde_json::to_vec(&support::example_body()).unwrap();
-    let headers = support::signed_headers(&body);
+    let body = serde_json::to_vec(&serving::example_body()).unwrap();
+    let headers = serving::signed_headers(&body);
 
     let barrier = Arc::new(Barrier::new(10));
     let senders: Vec<_> = (0..10)
@@ -111,7 +112,7 @@ fn ten_concurrent_copies_of_one_delivery_start_one_execution_and_one_post_each()
             );
             std::thread::spawn(move || {
                 barrier.wait();
-                support::post(port, &headers, &body)
+                serving::post(port, &headers, &body)
             })
         })
         .collect();
@@ -170,7 +171,7 @@ fn post_id(post: &Value) -> String {
 /// The example post as revision `rev`, last edited at `updated_at`, with `marker` in its title
 /// and first paragraph.
 fn revision(rev: &str, updated_at: &str, marker: &str) -> Vec<u8> {
-    let mut body = support::example_body();
+    let mut body = serving::example_body();
     body["_rev"] = json!(rev);
     body["_updatedAt"] = json!(updated_at);
     body["title"] = json!(format!("Rust on Lambda ({marker})"));
@@ -186,7 +187,7 @@ fn deliver_in_order(first: &[u8], second: &[u8], newest: &str, older: &str) {
     let server = serve_live(tmp.path(), &platforms);
     let mut names = Vec::new();
     for body in [first, second] {
-        let (status, answer) = support::post(server.port, &support::signed_headers(body), body);
+        let (status, answer) = serving::post(server.port, &serving::signed_headers(body), body);
         assert_eq!(status, 202, "{answer}");
         assert_eq!(answer["duplicate"], false, "{answer}");
         names.push(answer["executionName"].as_str().unwrap().to_string());
@@ -271,14 +272,14 @@ fn an_older_revision_arriving_late_does_not_overwrite_the_newer_one() {
 
 #[test]
 fn two_thousand_deliveries_of_two_hundred_posts_are_each_processed_once() {
-    let plan = load::Plan {
+    let plan = support::load::Plan {
         posts: 200,
         copies: 10,
         concurrency: 50,
     };
     let tmp = tempfile::tempdir().unwrap();
-    let server = support::start(tmp.path(), &[], &[], Some(&tmp.path().join("serve.log")));
-    let outcome = load::drive(&server, plan, Duration::from_secs(300));
+    let server = serving::start(tmp.path(), &[], &[], Some(&tmp.path().join("serve.log")));
+    let outcome = support::load::drive(&server, plan, Duration::from_secs(300));
     println!("{}", outcome.summary(plan));
 
     assert_eq!(outcome.answers.len(), 2_000);
@@ -315,7 +316,7 @@ fn two_thousand_deliveries_of_two_hundred_posts_are_each_processed_once() {
             &std::fs::read(
                 tmp.path()
                     .join("out")
-                    .join(load::slug(i))
+                    .join(support::load::slug(i))
                     .join("report.json"),
             )
             .unwrap(),

@@ -11,8 +11,10 @@
 #[path = "faults/standin.rs"]
 mod standin;
 
+#[path = "support/command.rs"]
+mod command;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -115,23 +117,10 @@ const PLATFORMS: [Platform; 4] = [
 /// order).
 fn run_live(urls: &[String]) -> Run {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crosspost"));
+    let mut cmd = command::crosspost(dir.path());
     cmd.arg("run")
         .arg(examples().join("webhook.json"))
         .arg("--live")
-        .current_dir(dir.path());
-    for var in [
-        "DEVTO_API_KEY",
-        "HASHNODE_TOKEN",
-        "MEDIUM_TOKEN",
-        "HASHNODE_PUBLICATION_ID",
-        "OPENSEARCH_ENDPOINT",
-        "CROSSPOST_TARGETS",
-        "CROSSPOST_SITE_URL",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("SANITY_API_URL", "http://127.0.0.1:9")
         .env("SANITY_PROJECT_ID", "demo1234")
         .env("SANITY_DATASET", "production")
         .env("CROSSPOST_HTTP_TIMEOUT_MS", TIMEOUT_MS.to_string())

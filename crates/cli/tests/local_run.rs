@@ -2,8 +2,10 @@
 //! state machine and every target's handler (dry run).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/command.rs"]
+mod command;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -20,22 +22,11 @@ fn run(dir: &Path, file: &Path) -> (bool, String) {
 
 /// The same, with the Sanity query API at `sanity_api` (a stand-in).
 fn run_with(dir: &Path, file: &Path, sanity_api: Option<&str>) -> (bool, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crosspost"));
-    match sanity_api {
-        Some(url) => cmd.env("SANITY_API_URL", url),
-        None => cmd.env("SANITY_API_URL", "http://127.0.0.1:9"),
-    };
-    cmd.arg("run").arg(file).current_dir(dir);
-    for var in [
-        "HASHNODE_TOKEN",
-        "MEDIUM_TOKEN",
-        "HASHNODE_PUBLICATION_ID",
-        "OPENSEARCH_ENDPOINT",
-        "CROSSPOST_TARGETS",
-        "CROSSPOST_SITE_URL",
-    ] {
-        cmd.env_remove(var);
+    let mut cmd = command::crosspost(dir);
+    if let Some(url) = sanity_api {
+        cmd.env("SANITY_API_URL", url);
     }
+    cmd.arg("run").arg(file);
     cmd.env("DEVTO_API_KEY", SECRET_TOKEN)
         .env("SANITY_PROJECT_ID", "demo1234")
         .env("SANITY_DATASET", "production");
@@ -291,19 +282,10 @@ async fn a_refused_token_fails_one_branch_and_the_execution() {
     let uri = devto.uri();
     let (ok, out, statuses) = tokio::task::spawn_blocking(move || {
         let tmp = tempfile::tempdir().unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crosspost"));
+        let mut cmd = command::crosspost(tmp.path());
         cmd.arg("run")
             .arg(examples().join("webhook.json"))
-            .arg("--live")
-            .current_dir(tmp.path());
-        for var in [
-            "HASHNODE_TOKEN",
-            "MEDIUM_TOKEN",
-            "OPENSEARCH_ENDPOINT",
-            "CROSSPOST_TARGETS",
-        ] {
-            cmd.env_remove(var);
-        }
+            .arg("--live");
         let out = cmd
             .env("DEVTO_API_KEY", SECRET_TOKEN)
             .env("DEVTO_BASE_URL", &uri)

@@ -1,22 +1,24 @@
 //! `crosspost serve` as a process: signed webhooks in, 401/413/202 out, the pipeline runs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "support/serve.rs"]
-mod support;
+mod support {
+    pub mod command;
+    pub mod serve;
+}
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{post, SECRET};
+use support::serve::{self as serving, post, SECRET};
 
 #[test]
 fn signed_webhooks_run_the_pipeline() {
     let tmp = tempfile::tempdir().unwrap();
-    let server = support::start(tmp.path(), &[], &[], None);
+    let server = serving::start(tmp.path(), &[], &[], None);
     let port = server.port;
 
-    let body = serde_json::to_vec(&support::example_body()).unwrap();
+    let body = serde_json::to_vec(&serving::example_body()).unwrap();
     let now = chrono::Utc::now().timestamp_millis();
     let signature = initiator::signature::sign(SECRET, now, &body);
     let op = ("sanity-operation", "update".to_string());
@@ -124,10 +126,10 @@ fn no_secret_reaches_the_logs_or_the_output() {
     let log = tmp.path().join("serve.log");
     let mut env: Vec<(&str, &str)> = secrets.to_vec();
     env.push(("RUST_LOG", "trace"));
-    let server = support::start(tmp.path(), &[], &env, Some(&log));
+    let server = serving::start(tmp.path(), &[], &env, Some(&log));
     let port = server.port;
 
-    let body = serde_json::to_vec(&support::example_body()).unwrap();
+    let body = serde_json::to_vec(&serving::example_body()).unwrap();
     let now = chrono::Utc::now().timestamp_millis();
     let op = ("sanity-operation", "update".to_string());
     let forged = initiator::signature::sign("not-the-secret", now, &body);

@@ -18,7 +18,6 @@
 //! - **No `fsync`:** as for the dry run's previous ledger, a power cut may lose the last
 //!   writes of a dry run; nothing real depends on them.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -28,7 +27,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::article::Target;
-use crate::ledger::{conflict_changed, conflict_exists, Ledger, LedgerEntry, LedgerError};
+use crate::ledger::{check_absent, check_version, EntryMap, Ledger, LedgerEntry, LedgerError};
 
 /// One line of the journal.
 #[derive(Debug, Serialize, Deserialize)]
@@ -44,7 +43,7 @@ enum Record {
     },
 }
 
-type Entries = BTreeMap<(String, Target), LedgerEntry>;
+type Entries = EntryMap;
 
 #[derive(Default)]
 struct State {
@@ -231,9 +230,7 @@ impl Ledger for JournalLedger {
 
     async fn create(&self, entry: &LedgerEntry) -> Result<(), LedgerError> {
         self.locked(|entries| {
-            if entries.contains_key(&(entry.document_id.clone(), entry.target)) {
-                return Err(conflict_exists(&entry.document_id, entry.target));
-            }
+            check_absent(entries, entry)?;
             Ok((
                 (),
                 Some(Record::Put {
@@ -244,17 +241,15 @@ impl Ledger for JournalLedger {
     }
 
     async fn replace(&self, entry: &LedgerEntry, expected_version: u64) -> Result<(), LedgerError> {
-        self.locked(
-            |entries| match entries.get(&(entry.document_id.clone(), entry.target)) {
-                Some(cur) if cur.version == expected_version => Ok((
-                    (),
-                    Some(Record::Put {
-                        entry: entry.clone(),
-                    }),
-                )),
-                _ => Err(conflict_changed(&entry.document_id, entry.target)),
-            },
-        )
+        self.locked(|entries| {
+            check_version(entries, &entry.document_id, entry.target, expected_version)?;
+            Ok((
+                (),
+                Some(Record::Put {
+                    entry: entry.clone(),
+                }),
+            ))
+        })
     }
 
     async fn delete(
@@ -263,17 +258,13 @@ impl Ledger for JournalLedger {
         target: Target,
         expected_version: u64,
     ) -> Result<(), LedgerError> {
-        self.locked(
-            |entries| match entries.get(&(document_id.to_string(), target)) {
-                Some(cur) if cur.version == expected_version => Ok((
-                    (),
-                    Some(Record::Delete {
-                        document_id: document_id.to_string(),
-                        target,
-                    }),
-                )),
-                _ => Err(conflict_changed(document_id, target)),
-            },
-        )
+        self.locked(|entries| {
+            check_version(entries, document_id, target, expected_version)?;
+            let record = Record::Delete {
+                document_id: document_id.to_string(),
+                target,
+            };
+            Ok(((), Some(record)))
+        })
     }
 }

@@ -136,7 +136,7 @@ pub trait Ledger: Send + Sync {
 /// A ledger in memory (tests, and the write side of [`OverlayLedger`]).
 #[derive(Debug, Default, Clone)]
 pub struct MemoryLedger {
-    entries: Arc<Mutex<BTreeMap<(String, Target), LedgerEntry>>>,
+    entries: Arc<Mutex<EntryMap>>,
 }
 
 impl MemoryLedger {
@@ -149,7 +149,7 @@ impl MemoryLedger {
         self.with(|m| m.values().cloned().collect())
     }
 
-    fn with<R>(&self, f: impl FnOnce(&mut BTreeMap<(String, Target), LedgerEntry>) -> R) -> R {
+    fn with<R>(&self, f: impl FnOnce(&mut EntryMap) -> R) -> R {
         match self.entries.lock() {
             Ok(mut g) => f(&mut g),
             Err(p) => f(&mut p.into_inner()),
@@ -169,25 +169,17 @@ impl Ledger for MemoryLedger {
 
     async fn create(&self, entry: &LedgerEntry) -> Result<(), LedgerError> {
         self.with(|m| {
-            let key = (entry.document_id.clone(), entry.target);
-            if m.contains_key(&key) {
-                return Err(conflict_exists(&entry.document_id, entry.target));
-            }
-            m.insert(key, entry.clone());
+            check_absent(m, entry)?;
+            m.insert((entry.document_id.clone(), entry.target), entry.clone());
             Ok(())
         })
     }
 
     async fn replace(&self, entry: &LedgerEntry, expected_version: u64) -> Result<(), LedgerError> {
         self.with(|m| {
-            let key = (entry.document_id.clone(), entry.target);
-            match m.get(&key) {
-                Some(cur) if cur.version == expected_version => {
-                    m.insert(key, entry.clone());
-                    Ok(())
-                }
-                _ => Err(conflict_changed(&entry.document_id, entry.target)),
-            }
+            check_version(m, &entry.document_id, entry.target, expected_version)?;
+            m.insert((entry.document_id.clone(), entry.target), entry.clone());
+            Ok(())
         })
     }
 
@@ -198,15 +190,35 @@ impl Ledger for MemoryLedger {
         expected_version: u64,
     ) -> Result<(), LedgerError> {
         self.with(|m| {
-            let key = (document_id.to_string(), target);
-            match m.get(&key) {
-                Some(cur) if cur.version == expected_version => {
-                    m.remove(&key);
-                    Ok(())
-                }
-                _ => Err(conflict_changed(document_id, target)),
-            }
+            check_version(m, document_id, target, expected_version)?;
+            m.remove(&(document_id.to_string(), target));
+            Ok(())
         })
+    }
+}
+
+/// Entries by (document id, target), as the in-process ledgers keep them.
+pub(crate) type EntryMap = BTreeMap<(String, Target), LedgerEntry>;
+
+/// The condition of [`Ledger::create`]: no entry for this post and target yet.
+pub(crate) fn check_absent(m: &EntryMap, entry: &LedgerEntry) -> Result<(), LedgerError> {
+    if m.contains_key(&(entry.document_id.clone(), entry.target)) {
+        return Err(conflict_exists(&entry.document_id, entry.target));
+    }
+    Ok(())
+}
+
+/// The condition of [`Ledger::replace`] and [`Ledger::delete`]: the stored entry has
+/// `expected_version`.
+pub(crate) fn check_version(
+    m: &EntryMap,
+    document_id: &str,
+    target: Target,
+    expected_version: u64,
+) -> Result<(), LedgerError> {
+    match m.get(&(document_id.to_string(), target)) {
+        Some(cur) if cur.version == expected_version => Ok(()),
+        _ => Err(conflict_changed(document_id, target)),
     }
 }
 

@@ -39,17 +39,19 @@ async fn local_ledger() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn local_ledger_concurrent_creates_across_threads() {
-    let dir = tempfile::tempdir().unwrap();
-    // Separate instances on the same folder behave like separate processes.
-    for round in 0..5 {
+/// `rounds` races of `contenders` claims on one new post, each through its own ledger instance
+/// from `open` (separate instances behave like separate processes); exactly one claim wins.
+async fn race_claims<L: Ledger + 'static>(open: impl Fn() -> L, rounds: usize, contenders: usize) {
+    for round in 0..rounds {
         let id = format!("race-{round}");
+        let start = Arc::new(tokio::sync::Barrier::new(contenders));
         let mut tasks = Vec::new();
-        for i in 0..6 {
-            let l = LocalLedger::new(dir.path());
+        for i in 0..contenders {
+            let l = open();
             let a = cases::article(&id, &format!("r{i}"), "2026-03-01T09:00:00Z");
+            let start = Arc::clone(&start);
             tasks.push(tokio::spawn(async move {
+                start.wait().await;
                 crosspost_core::publish::begin_publish(&l, Target::Devto, &a, "h", cases::t0())
                     .await
             }));
@@ -63,6 +65,12 @@ async fn local_ledger_concurrent_creates_across_threads() {
         }
         assert_eq!(wins, 1, "round {round}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn local_ledger_concurrent_creates_across_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    race_claims(|| LocalLedger::new(dir.path()), 5, 6).await;
 }
 
 #[tokio::test]
@@ -92,31 +100,8 @@ async fn journal_ledger() {
 async fn journal_ledger_concurrent_creates_across_instances() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.ndjson");
-    // Separate instances on one file behave like separate processes (each has its own
-    // descriptor, so the file lock is what orders them).
-    for round in 0..40 {
-        let id = format!("race-{round}");
-        let mut tasks = Vec::new();
-        let start = Arc::new(tokio::sync::Barrier::new(8));
-        for i in 0..8 {
-            let l = JournalLedger::new(&path);
-            let a = cases::article(&id, &format!("r{i}"), "2026-03-01T09:00:00Z");
-            let start = Arc::clone(&start);
-            tasks.push(tokio::spawn(async move {
-                start.wait().await;
-                crosspost_core::publish::begin_publish(&l, Target::Devto, &a, "h", cases::t0())
-                    .await
-            }));
-        }
-        let mut wins = 0;
-        for t in tasks {
-            match t.await.unwrap() {
-                Ok(_) => wins += 1,
-                Err(e) => assert_eq!(e.name(), "Conflict"),
-            }
-        }
-        assert_eq!(wins, 1, "round {round}");
-    }
+    // Each instance has its own descriptor, so the file lock is what orders them.
+    race_claims(|| JournalLedger::new(&path), 40, 8).await;
     assert_eq!(JournalLedger::new(&path).entries().unwrap().len(), 40);
 }
 

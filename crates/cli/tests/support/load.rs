@@ -2,7 +2,7 @@
 //! (signed, in a shuffled order, so copies of one post often arrive at the same moment), over
 //! `concurrency` keep-alive connections on loopback. Shared by the load test, which checks that
 //! every post is processed exactly once, and `cargo bench --bench load`, which reports the
-//! numbers. Needs `support/serve.rs` beside it.
+//! numbers. Uses `serve.rs` beside it.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::support;
+use super::serve as support;
 
 /// The shape of one load.
 #[derive(Debug, Clone, Copy)]

@@ -1,11 +1,11 @@
 //! `crosspost serve` as a child process, and signed deliveries to it: shared by the serve
-//! tests, the concurrency tests and the load benchmark.
+//! tests, the concurrency tests and the load benchmark (beside `command.rs`).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -95,26 +95,12 @@ pub fn start(dir: &Path, args: &[&str], env: &[(&str, &str)], log: Option<&Path>
         ),
         None => Stdio::null(),
     };
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crosspost"));
-    cmd.args(["serve", "--port", &port.to_string()]).args(args);
-    for var in [
-        "DEVTO_API_KEY",
-        "HASHNODE_TOKEN",
-        "MEDIUM_TOKEN",
-        "HASHNODE_PUBLICATION_ID",
-        "OPENSEARCH_ENDPOINT",
-        "CROSSPOST_TARGETS",
-        "CROSSPOST_SITE_URL",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    let child = cmd
-        .current_dir(dir)
+    let child = super::command::crosspost(dir)
+        .args(["serve", "--port", &port.to_string()])
+        .args(args)
         .env("SANITY_WEBHOOK_SECRET", SECRET)
         .env("SANITY_PROJECT_ID", "demo1234")
         .env("SANITY_DATASET", "production")
-        .env("SANITY_API_URL", "http://127.0.0.1:9")
         .env("CROSSPOST_MAX_BODY_BYTES", "200000")
         .envs(env.iter().copied())
         .stdout(output(log))
