@@ -25,6 +25,30 @@ use crate::secrets::{SecretProvider, Secrets};
 use crate::services::Services;
 use crate::snapshot::{validate_key, SnapshotError, SnapshotStore};
 
+/// Logging of a Lambda, as Lambda's advanced logging controls configure it: the level from
+/// `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG` (a plain level such as `debug`), else `INFO`; JSON
+/// lines when `AWS_LAMBDA_LOG_FORMAT` is `JSON`, text otherwise; no timestamps (CloudWatch adds
+/// them). A plain level instead of an env-filter keeps a regex engine out of the binaries.
+pub fn init_logging() {
+    let level = ["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok())
+        .and_then(|v| v.trim().parse::<tracing::level_filters::LevelFilter>().ok())
+        .unwrap_or(tracing::level_filters::LevelFilter::INFO);
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_ansi(false)
+        .with_max_level(level);
+    // `try_init`: a second call (tests) keeps the first subscriber.
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
 /// Loads the SDK configuration once (region, credentials, endpoint overrides from the
 /// environment).
 pub async fn sdk_config() -> aws_config::SdkConfig {

@@ -9,7 +9,7 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    crosspost_core::aws::init_logging();
     let config = devto::Config::from_lookup(&process_env)?;
     let resources = AwsResources::from_lookup(&process_env)?;
     let sdk = crosspost_core::aws::sdk_config().await;

@@ -13,7 +13,7 @@ use lambda_http::{service_fn, Error, Request};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    crosspost_core::aws::init_logging();
 
     let config = Config::from_lookup(&process_env, true)?;
     let state_machine_arn = required(&process_env, vars::STATE_MACHINE_ARN)?;

@@ -9,7 +9,7 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    crosspost_core::aws::init_logging();
     let config = opensearch::Config::from_lookup(&process_env)?;
     config.require_endpoint()?;
     let resources = AwsResources::from_lookup(&process_env)?;
