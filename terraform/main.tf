@@ -59,6 +59,10 @@ locals {
     CROSSPOST_SITE_URL        = var.site_url
     SANITY_PROJECT_ID         = var.sanity_project_id
     SANITY_DATASET            = var.sanity_dataset
+    # The CA bundle of provided.al2023. Named, TLS clients read this one file; unnamed, they
+    # probe the certificate folders and parse every certificate file in them, once per client:
+    # most of a cold start (ARCHITECTURE.md "Cold start").
+    SSL_CERT_FILE = "/etc/pki/tls/certs/ca-bundle.crt"
   }
 
   read_secret = {

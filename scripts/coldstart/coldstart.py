@@ -193,6 +193,21 @@ def find_binary(name: str, lambda_dir: Path, scratch: Path, fallback: bool) -> t
 # ---------------------------------------------------------------------------------------
 
 
+CA_BUNDLES = (
+    "/etc/pki/tls/certs/ca-bundle.crt",  # Amazon Linux (provided.al2023), Fedora
+    "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu
+    "/etc/ssl/cert.pem",  # Alpine, macOS
+)
+
+
+def host_ca_bundle() -> str:
+    """The host's CA bundle file, standing in for the one Terraform names in SSL_CERT_FILE."""
+    for path in CA_BUNDLES:
+        if Path(path).is_file():
+            return path
+    raise SystemExit(f"coldstart: no CA bundle found (looked for {', '.join(CA_BUNDLES)})")
+
+
 def lambda_env(name: str, api: str, task_root: Path) -> dict[str, str]:
     env = {
         # What Lambda sets for a provided.al2023 function.
@@ -225,6 +240,8 @@ def lambda_env(name: str, api: str, task_root: Path) -> dict[str, str]:
         "CROSSPOST_SITE_URL": "https://example.dev",
         "SANITY_PROJECT_ID": "coldstart",
         "SANITY_DATASET": "production",
+        # Terraform names provided.al2023's CA bundle; here, the host's own.
+        "SSL_CERT_FILE": host_ca_bundle(),
     }
     extra = {
         "initiator": {

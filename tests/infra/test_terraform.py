@@ -379,7 +379,15 @@ COMMON_ENV = {
     "CROSSPOST_SITE_URL",
     "SANITY_PROJECT_ID",
     "SANITY_DATASET",
+    "SSL_CERT_FILE",
 }
+
+
+def test_functions_name_the_runtime_ca_bundle():
+    # provided.al2023 keeps its CA bundle here; an unnamed bundle costs every cold start a scan
+    # of the certificate folders (scripts/coldstart sets the host's bundle the same way).
+    local_values = merged_locals(root_doc())
+    assert local_values["common_environment"]["SSL_CERT_FILE"] == "/etc/pki/tls/certs/ca-bundle.crt"
 
 
 @pytest.mark.parametrize(
