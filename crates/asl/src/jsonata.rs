@@ -19,15 +19,80 @@ pub fn strip(s: &str) -> &str {
     t.get(2..t.len().saturating_sub(2)).unwrap_or("").trim()
 }
 
+/// The most operators, brackets and separators an expression may have. jsonata-rs parses and
+/// evaluates by recursion, one level per operator: unbounded, a long chain (`1+1+…`) or deep
+/// nesting (`[[[…]]]`) overflows any stack, which aborts the process. Found by the
+/// `asl_execute` fuzz target; real expressions stay far below this.
+pub const MAX_OPERATORS: usize = 500;
+
+/// The deepest evaluation (jsonata-rs counts every node it evaluates, including the calls of
+/// a recursive function); beyond it the evaluation fails with U1001 instead of overflowing.
+pub const MAX_EVALUATION_DEPTH: usize = 2000;
+
+/// How long one evaluation may run (milliseconds) before it fails with U1001: an endless
+/// recursive function must not hang an execution.
+pub const TIME_LIMIT_MS: usize = 5000;
+
+/// The stack parsing and evaluation run on: enough for [`MAX_OPERATORS`] and
+/// [`MAX_EVALUATION_DEPTH`] in an unoptimised build. Allocated (address space, touched
+/// lazily) only when less than half of it is left on the calling thread.
+const STACK: usize = 64 << 20;
+
+/// Runs `f` with at least `STACK / 2` bytes of stack.
+fn with_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(STACK / 2, STACK, f)
+}
+
+/// Operators, brackets and separators outside string literals and backquoted names: the
+/// measure [`MAX_OPERATORS`] bounds.
+pub fn operator_count(expr: &str) -> usize {
+    let mut count = 0;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in expr.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q != '`' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' | '`' => quote = Some(c),
+                c if c.is_ascii_punctuation() && c != '$' && c != '_' => count += 1,
+                _ => {}
+            },
+        }
+    }
+    count
+}
+
+fn check_size(expr: &str) -> Result<(), String> {
+    let n = operator_count(expr);
+    if n > MAX_OPERATORS {
+        return Err(format!(
+            "the expression has {n} operators, brackets and separators; the local executor \
+             evaluates at most {MAX_OPERATORS} (split it with Assign variables)"
+        ));
+    }
+    Ok(())
+}
+
 /// Checks the syntax of an expression.
 pub fn check_syntax(expr: &str) -> Result<(), String> {
-    std::panic::catch_unwind(|| {
-        let arena = Bump::new();
-        JsonAta::new(expr, &arena)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+    check_size(expr)?;
+    with_stack(|| {
+        std::panic::catch_unwind(|| {
+            let arena = Bump::new();
+            JsonAta::new(expr, &arena)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .unwrap_or_else(|_| Err("the JSONata parser failed on this expression".into()))
     })
-    .unwrap_or_else(|_| Err("the JSONata parser failed on this expression".into()))
 }
 
 /// The outcome of an evaluation.
@@ -185,12 +250,15 @@ pub fn evaluate<'v>(
     states: &[(&str, &Value)],
     vars: impl Iterator<Item = (&'v str, &'v Value)>,
 ) -> Result<Outcome, String> {
+    check_size(expr)?;
     // A panic inside the JSONata library must not take the executor down: it becomes an
     // evaluation error of this expression.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        evaluate_inner(expr, states, vars)
-    }))
-    .unwrap_or_else(|_| Err("the JSONata evaluator failed on this expression".into()))
+    with_stack(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            evaluate_inner(expr, states, vars)
+        }))
+        .unwrap_or_else(|_| Err("the JSONata evaluator failed on this expression".into()))
+    })
 }
 
 fn evaluate_inner<'v>(
@@ -212,7 +280,9 @@ fn evaluate_inner<'v>(
     j.register_function("range", 3, fn_range);
     j.register_function("hash", 2, fn_hash);
     j.register_function("parse", 1, fn_parse);
-    let out = j.evaluate(None, None).map_err(|e| e.to_string())?;
+    let out = j
+        .evaluate_timeboxed(None, Some(MAX_EVALUATION_DEPTH), Some(TIME_LIMIT_MS))
+        .map_err(|e| e.to_string())?;
     let out = match out {
         JValue::Array(a, flags) if flags.contains(ArrayFlags::SEQUENCE) && a.len() == 1 => a[0],
         _ => out,

@@ -112,3 +112,78 @@ fn the_jsonata_parent_operator_is_a_validation_error() {
     let err = StateMachine::from_value(def).unwrap_err().to_string();
     assert!(err.contains("State_0") && err.contains("Output"), "{err}");
 }
+
+fn jsonata_pass(expr: &str) -> Value {
+    json!({"StartAt": "S", "States": {"S": {
+        "QueryLanguage": "JSONata", "Type": "Pass", "Output": format!("{{% {expr} %}}"), "End": true
+    }}})
+}
+
+/// Found by the `asl_execute` fuzz target: jsonata-rs recurses once per operator, so deep
+/// nesting or a long chain overflowed the stack and aborted the process. Over the limit, the
+/// definition is refused, naming the state and field.
+#[test]
+fn oversized_jsonata_expressions_are_refused_not_a_stack_overflow() {
+    for expr in [
+        format!("{}1{}", "[".repeat(5_000), "]".repeat(5_000)),
+        format!("1{}", "+1".repeat(5_000)),
+        format!("{}1", "true ? ".repeat(5_000)),
+        format!("{}1", "-".repeat(100_000)),
+    ] {
+        let err = StateMachine::from_value(jsonata_pass(&expr))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("S") && err.contains("Output") && err.contains("at most 500"),
+            "{err}"
+        );
+    }
+}
+
+/// Within the limit, the same shapes run, on a runtime worker thread (2 MB of stack) of an
+/// unoptimised build, where they overflowed before: parsing and evaluation get a stack of their
+/// own.
+#[test]
+fn nested_jsonata_within_the_limit_runs_on_a_small_stack() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let nested = (0..240).fold(json!(1), |inner, _| json!([inner]));
+    let cases = [
+        (format!("{}1{}", "[".repeat(240), "]".repeat(240)), nested),
+        (format!("1{}", "+1".repeat(240)), json!(241)),
+        (format!("{}1", "true ? ".repeat(240)), json!(1)),
+    ];
+    for (expr, expected) in cases {
+        let sm = StateMachine::from_value(jsonata_pass(&expr)).unwrap();
+        let exec = rt.block_on(async move {
+            tokio::spawn(async move {
+                let opts = ExecutionOptions::new(
+                    Arc::new(NoTasks),
+                    Arc::new(VirtualClock::starting_now()),
+                );
+                sm.execute(json!({}), opts).await
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(exec.output, Some(expected), "{:?}", exec.error);
+    }
+}
+
+/// A recursive function deeper than the evaluation limit fails the state with
+/// States.QueryEvaluationError instead of overflowing.
+#[test]
+fn runaway_jsonata_recursion_is_an_evaluation_error() {
+    let def = jsonata_pass("($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))");
+    let sm = StateMachine::from_value(def).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let opts = ExecutionOptions::new(Arc::new(NoTasks), Arc::new(VirtualClock::starting_now()));
+    let exec = rt.block_on(sm.execute(json!({}), opts));
+    assert_eq!(exec.error.as_deref(), Some("States.QueryEvaluationError"));
+}
