@@ -29,7 +29,7 @@ const SLUG: &str = "rust-lambda-cold-starts";
 /// `state_machine.rs`, checks the definition; these are the numbers the delays must follow).
 fn policy(error: &str) -> (f64, f64, f64, bool) {
     match error {
-        "RateLimited" => (30.0, 2.0, 600.0, true),
+        "RateLimited" => (30.0, 2.0, 600.0, false),
         "PlatformUnavailable" => (10.0, 3.0, 300.0, true),
         other => panic!("no retry policy expected for {other}"),
     }

@@ -83,8 +83,22 @@ fn every_target_task_retries_and_catches_by_contract() {
             );
         }
         let rate = retrier(task, "RateLimited").unwrap();
+        // Never sooner than the Retry-After Dev.to sends for creates and updates (30 s), and
+        // past its 300 s anti-spam window by the last attempt: no jitter, which could only
+        // make a retry earlier.
         assert!(rate["IntervalSeconds"].as_u64().unwrap() >= 30);
-        assert_eq!(rate["JitterStrategy"], "FULL");
+        assert_eq!(rate["JitterStrategy"], "NONE");
+        let waits: f64 = (0..rate["MaxAttempts"].as_u64().unwrap() as i32)
+            .map(|i| {
+                (rate["IntervalSeconds"].as_f64().unwrap()
+                    * rate["BackoffRate"].as_f64().unwrap().powi(i))
+                .min(rate["MaxDelaySeconds"].as_f64().unwrap())
+            })
+            .sum();
+        assert!(
+            waits > 300.0,
+            "{name}: RateLimited retries span only {waits} s"
+        );
         assert!(rate["MaxDelaySeconds"].as_u64().is_some());
         // A lost create race (another revision is creating) must outlast one target
         // invocation (60 s Lambda timeout), or the newer revision would fail instead of
