@@ -53,10 +53,11 @@ fn run(args: &Args) -> Result<(), String> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     if args.ndjson {
-        let (rendered, error) = render_ndjson(&input, args.to, &sanity);
-        write_all(&mut out, rendered.as_bytes())?;
-        if let Some(e) = error {
-            return Err(format!("{name}: {e}"));
+        for chunk in render_ndjson(&input, args.to, &sanity) {
+            write_all(&mut out, chunk.out.as_bytes())?;
+            if let Some(e) = chunk.error {
+                return Err(format!("{name}: {e}"));
+            }
         }
     } else {
         let rendered = render_str(&input, args.to, &sanity).map_err(|e| format!("{name}: {e}"))?;
@@ -92,10 +93,7 @@ fn read_input(file: Option<&std::path::Path>) -> Result<(String, String), String
 }
 
 fn read_stdin() -> Result<(String, String), String> {
-    let mut bytes = Vec::new();
-    io::stdin()
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let bytes = read_stdin_bytes().map_err(|e| format!("cannot read standard input: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
             "standard input is not UTF-8 (byte {})",
@@ -105,57 +103,115 @@ fn read_stdin() -> Result<(String, String), String> {
     Ok(("<stdin>".to_owned(), text))
 }
 
+/// Reads standard input to the end. When it is a file (`< corpus.ndjson`), reading it as a
+/// `File` sizes the buffer once from its length instead of growing it by doubling.
+#[cfg(unix)]
+fn read_stdin_bytes() -> io::Result<Vec<u8>> {
+    use std::os::fd::AsFd;
+    let mut file = std::fs::File::from(io::stdin().as_fd().try_clone_to_owned()?);
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+#[cfg(not(unix))]
+fn read_stdin_bytes() -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    io::stdin().read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// One rendered chunk of lines: output text, or the first error in it.
 struct Chunk {
     out: String,
     error: Option<String>,
 }
 
-/// Renders NDJSON input. Returns the output for every line before the first
-/// bad one, and that line's error (naming the input line and column).
-fn render_ndjson(input: &str, format: Format, sanity: &SanityConfig) -> (String, Option<String>) {
-    // (1-based line number, text) of each line.
-    let lines: Vec<(usize, &str)> = input
-        .split('\n')
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
-        .collect();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let threads = if input.len() < 256 * 1024 {
-        1
-    } else {
-        threads.min(lines.len().max(1))
-    };
-    let per = lines.len().div_ceil(threads.max(1)).max(1);
-    let chunks: Vec<Chunk> = if threads <= 1 {
-        vec![render_lines(&lines, format, sanity)]
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = lines
-                .chunks(per)
-                .map(|part| s.spawn(move || render_lines(part, format, sanity)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| Chunk {
-                        out: String::new(),
-                        error: Some("a rendering thread failed".to_owned()),
-                    })
-                })
-                .collect()
-        })
-    };
-    let mut out = String::with_capacity(chunks.iter().map(|c| c.out.len()).sum());
-    for c in chunks {
-        out.push_str(&c.out);
-        if c.error.is_some() {
-            return (out, c.error);
+/// Renders NDJSON input into chunks of output, in input order. The chunks up to the first
+/// bad line hold the output of every line before it; that chunk carries the line's error
+/// (naming the input line and column) and nothing after it is rendered or returned.
+fn render_ndjson(input: &str, format: Format, sanity: &SanityConfig) -> Vec<Chunk> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Input bytes per unit of work: small enough that two threads finish together, large
+    /// enough that handing out work costs nothing.
+    const PART_BYTES: usize = 256 * 1024;
+
+    // (1-based line number, text) of each line, cut into parts of about PART_BYTES.
+    let mut parts: Vec<Vec<(usize, &str)>> = Vec::new();
+    let mut part = Vec::new();
+    let mut part_bytes = 0;
+    for (i, l) in input.split('\n').enumerate() {
+        part_bytes += l.len() + 1;
+        part.push((i + 1, l.strip_suffix('\r').unwrap_or(l)));
+        if part_bytes >= PART_BYTES {
+            parts.push(std::mem::take(&mut part));
+            part_bytes = 0;
         }
     }
-    (out, None)
+    if !part.is_empty() {
+        parts.push(part);
+    }
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(parts.len());
+    if threads <= 1 {
+        let mut chunks = Vec::with_capacity(parts.len());
+        for part in &parts {
+            let chunk = render_lines(part, format, sanity);
+            let failed = chunk.error.is_some();
+            chunks.push(chunk);
+            if failed {
+                break;
+            }
+        }
+        return chunks;
+    }
+    // Workers take the next part until none is left; parts after a failed one are skipped.
+    let next = AtomicUsize::new(0);
+    let first_failed = AtomicUsize::new(usize::MAX);
+    let finished: Option<Vec<(usize, Chunk)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= parts.len() || i > first_failed.load(Ordering::Relaxed) {
+                            return mine;
+                        }
+                        let chunk = render_lines(&parts[i], format, sanity);
+                        if chunk.error.is_some() {
+                            first_failed.fetch_min(i, Ordering::Relaxed);
+                        }
+                        mine.push((i, chunk));
+                    }
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for h in handles {
+            all.extend(h.join().ok()?);
+        }
+        Some(all)
+    });
+    let Some(mut done) = finished else {
+        return vec![Chunk {
+            out: String::new(),
+            error: Some("a rendering thread failed".to_owned()),
+        }];
+    };
+    done.sort_by_key(|(i, _)| *i);
+    let mut chunks = Vec::with_capacity(done.len());
+    for (_, chunk) in done {
+        let failed = chunk.error.is_some();
+        chunks.push(chunk);
+        if failed {
+            break;
+        }
+    }
+    chunks
 }
 
 fn render_lines(lines: &[(usize, &str)], format: Format, sanity: &SanityConfig) -> Chunk {
@@ -195,33 +251,76 @@ fn render_lines(lines: &[(usize, &str)], format: Format, sanity: &SanityConfig) 
     Chunk { out, error: None }
 }
 
+/// Bytes a JSON string literal cannot hold as they are: control characters, `"` and `\`.
+static JSON_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// Writes `s` as a JSON string literal (the same bytes `serde_json` writes).
 fn write_json_string(s: &str, out: &mut String) {
+    let bytes = s.as_bytes();
+    out.reserve(s.len() + 2);
     out.push('"');
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 0xf) as usize] as char);
-        } else {
-            out.push_str(esc);
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip ordinary bytes with one table lookup each.
+        let b = bytes[i];
+        if !JSON_SPECIAL[b as usize] {
+            i += 1;
+            continue;
         }
-        start = i + 1;
+        out.push_str(&s[start..i]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 0xf) as usize] as char);
+            }
+        }
+        i += 1;
+        start = i;
     }
     out.push_str(&s[start..]);
     out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn json_strings_are_what_serde_json_writes(s in "(?s).{0,64}") {
+            let mut ours = String::new();
+            write_json_string(&s, &mut ours);
+            let theirs = serde_json::to_string(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(ours, theirs);
+        }
+
+        #[test]
+        fn control_heavy_strings_too(s in "[\\x00-\\x20\"\\\\a\u{e9}\u{1f600}]{0,64}") {
+            let mut ours = String::new();
+            write_json_string(&s, &mut ours);
+            let theirs = serde_json::to_string(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(ours, theirs);
+        }
+    }
 }

@@ -1,0 +1,99 @@
+//! `crosspost render`: the bytes it writes and how it fails, for single values and for
+//! `--ndjson` input large enough to be rendered in parts on several threads.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/command.rs"]
+mod command;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn render(args: &[&str], stdin: &[u8]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd: Command = command::crosspost(dir.path());
+    let mut child = cmd
+        .arg("render")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || input.write_all(&stdin));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
+}
+
+/// A block whose text names its number, so a line out of order shows.
+fn block(i: usize) -> String {
+    format!(
+        r#"[{{"_type":"block","_key":"k{i}","style":"normal","markDefs":[],"children":[{{"_type":"span","text":"post <{i}> \"quoted\"\ttab","marks":["strong"]}}]}}]"#
+    )
+}
+
+/// What one line renders to, rendered on its own (the single-value mode).
+fn expected_html(i: usize) -> String {
+    format!("<p><strong>post &lt;{i}&gt; &quot;quoted&quot;\ttab</strong></p>")
+}
+
+#[test]
+fn a_single_value_is_written_without_a_newline() {
+    let out = render(&["--to", "html"], block(7).as_bytes());
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), expected_html(7));
+}
+
+#[test]
+fn ndjson_keeps_input_order_across_threads() {
+    // About 1.3 MB: several parts of work, on every core there is.
+    let n = 8_000;
+    let input: String = (0..n).map(|i| block(i) + "\n").collect();
+    assert!(input.len() > 1_000_000);
+    let out = render(&["--to", "html", "--ndjson"], input.as_bytes());
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), n);
+    for (i, line) in lines.iter().enumerate() {
+        let s: String = serde_json::from_str(line).unwrap();
+        assert_eq!(s, expected_html(i), "output line {}", i + 1);
+    }
+    assert!(text.ends_with('\n'));
+}
+
+#[test]
+fn ndjson_stops_at_the_first_bad_line_and_names_it() {
+    let n = 6_000;
+    // 1-based line numbers; only the first is reported. Column 31 is the `}` that ends the
+    // array too early.
+    let bad = [2_500, 4_000];
+    let input: String = (1..=n)
+        .map(|line| {
+            if bad.contains(&line) {
+                "[{\"_type\":\"block\",\"children\":[}\n".to_owned()
+            } else {
+                block(line) + "\n"
+            }
+        })
+        .collect();
+    let out = render(&["--to", "html", "--ndjson"], input.as_bytes());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("line 2500, column 31"),
+        "the error names the line and column: {stderr}"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2_499,
+        "every line before the bad one, nothing after"
+    );
+    let last: String = serde_json::from_str(lines[2_498]).unwrap();
+    assert_eq!(last, expected_html(2_499));
+}
