@@ -307,16 +307,12 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// Any text, and text made mostly of the bytes that need escaping.
         #[test]
-        fn json_strings_are_what_serde_json_writes(s in "(?s).{0,64}") {
-            let mut ours = String::new();
-            write_json_string(&s, &mut ours);
-            let theirs = serde_json::to_string(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            prop_assert_eq!(ours, theirs);
-        }
-
-        #[test]
-        fn control_heavy_strings_too(s in "[\\x00-\\x20\"\\\\a\u{e9}\u{1f600}]{0,64}") {
+        fn json_strings_are_what_serde_json_writes(s in prop_oneof![
+            "(?s).{0,64}",
+            "[\\x00-\\x20\"\\\\a\u{e9}\u{1f600}]{0,64}",
+        ]) {
             let mut ours = String::new();
             write_json_string(&s, &mut ours);
             let theirs = serde_json::to_string(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
