@@ -156,46 +156,35 @@ fn render_ndjson(input: &str, format: Format, sanity: &SanityConfig) -> Vec<Chun
         .map(|n| n.get())
         .unwrap_or(1)
         .min(parts.len());
-    if threads <= 1 {
-        let mut chunks = Vec::with_capacity(parts.len());
-        for part in &parts {
-            let chunk = render_lines(part, format, sanity);
-            let failed = chunk.error.is_some();
-            chunks.push(chunk);
-            if failed {
-                break;
-            }
-        }
-        return chunks;
-    }
     // Workers take the next part until none is left; parts after a failed one are skipped.
     let next = AtomicUsize::new(0);
     let first_failed = AtomicUsize::new(usize::MAX);
-    let finished: Option<Vec<(usize, Chunk)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= parts.len() || i > first_failed.load(Ordering::Relaxed) {
-                            return mine;
-                        }
-                        let chunk = render_lines(&parts[i], format, sanity);
-                        if chunk.error.is_some() {
-                            first_failed.fetch_min(i, Ordering::Relaxed);
-                        }
-                        mine.push((i, chunk));
-                    }
-                })
-            })
-            .collect();
-        let mut all = Vec::new();
-        for h in handles {
-            all.extend(h.join().ok()?);
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= parts.len() || i > first_failed.load(Ordering::Relaxed) {
+                return mine;
+            }
+            let chunk = render_lines(&parts[i], format, sanity);
+            if chunk.error.is_some() {
+                first_failed.fetch_min(i, Ordering::Relaxed);
+            }
+            mine.push((i, chunk));
         }
-        Some(all)
-    });
+    };
+    let finished: Option<Vec<(usize, Chunk)>> = if threads <= 1 {
+        Some(work())
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+            let mut all = Vec::new();
+            for h in handles {
+                all.extend(h.join().ok()?);
+            }
+            Some(all)
+        })
+    };
     let Some(mut done) = finished else {
         return vec![Chunk {
             out: String::new(),
@@ -203,15 +192,12 @@ fn render_ndjson(input: &str, format: Format, sanity: &SanityConfig) -> Vec<Chun
         }];
     };
     done.sort_by_key(|(i, _)| *i);
-    let mut chunks = Vec::with_capacity(done.len());
-    for (_, chunk) in done {
-        let failed = chunk.error.is_some();
-        chunks.push(chunk);
-        if failed {
-            break;
-        }
-    }
-    chunks
+    // Everything up to and including the first failed part.
+    let keep = done
+        .iter()
+        .position(|(_, c)| c.error.is_some())
+        .map_or(done.len(), |i| i + 1);
+    done.into_iter().take(keep).map(|(_, c)| c).collect()
 }
 
 fn render_lines(lines: &[(usize, &str)], format: Format, sanity: &SanityConfig) -> Chunk {

@@ -97,3 +97,20 @@ fn ndjson_stops_at_the_first_bad_line_and_names_it() {
     let last: String = serde_json::from_str(lines[2_498]).unwrap();
     assert_eq!(last, expected_html(2_499));
 }
+
+#[test]
+fn a_small_ndjson_input_stops_at_its_bad_line_too() {
+    // One part, rendered on the calling thread; a blank line is skipped but still counted.
+    let input = format!(
+        "{}\n\n[{{\"_type\":\"block\",\"children\":[}}\n{}\n",
+        block(1),
+        block(4)
+    );
+    let out = render(&["--to", "html", "--ndjson"], input.as_bytes());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("line 3, column 31"), "{stderr}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first: String = serde_json::from_str(text.trim_end()).unwrap();
+    assert_eq!(first, expected_html(1));
+}
