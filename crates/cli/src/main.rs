@@ -39,6 +39,12 @@ enum Command {
     Preview(preview::Args),
 }
 
+// Rendering allocates many short-lived strings and vectors per document, from several
+// threads; mimalloc does that about a fifth faster than the system allocator here
+// (`scripts/bench render`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Logs go to stderr (stdout carries results: rendered text, one JSON line, summaries).
     // RUST_LOG picks the level, e.g. `RUST_LOG=debug`; the default shows warnings only.

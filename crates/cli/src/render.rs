@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use portable_text::{render_str, Format, SanityConfig};
+use portable_text::{render_str, write_json_string, Format, SanityConfig};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,7 +45,6 @@ pub fn main(args: Args) -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), String> {
-    let (name, input) = read_input(args.file.as_deref())?;
     let sanity = SanityConfig {
         project_id: args.project_id.clone(),
         dataset: args.dataset.clone(),
@@ -53,16 +52,13 @@ fn run(args: &Args) -> Result<(), String> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     if args.ndjson {
-        for chunk in render_ndjson(&input, args.to, &sanity) {
-            write_all(&mut out, chunk.out.as_bytes())?;
-            if let Some(e) = chunk.error {
-                return Err(format!("{name}: {e}"));
-            }
-        }
-    } else {
-        let rendered = render_str(&input, args.to, &sanity).map_err(|e| format!("{name}: {e}"))?;
-        write_all(&mut out, rendered.as_bytes())?;
+        let (name, input) = open_input(args.file.as_deref())?;
+        return render_ndjson(input, args.to, &sanity, &mut out)
+            .map_err(|e| format!("{name}: {e}"));
     }
+    let (name, input) = read_input(args.file.as_deref())?;
+    let rendered = render_str(&input, args.to, &sanity).map_err(|e| format!("{name}: {e}"))?;
+    write_all(&mut out, rendered.as_bytes())?;
     Ok(())
 }
 
@@ -74,137 +70,218 @@ fn write_all(out: &mut impl Write, bytes: &[u8]) -> Result<(), String> {
     }
 }
 
-fn read_input(file: Option<&std::path::Path>) -> Result<(String, String), String> {
+/// The input's name for messages and a reader over it (a file, or standard input).
+fn open_input(file: Option<&std::path::Path>) -> Result<(String, Box<dyn Read + Send>), String> {
     match file {
-        None => read_stdin(),
-        Some(p) if p.as_os_str() == "-" => read_stdin(),
-        Some(p) => {
+        Some(p) if p.as_os_str() != "-" => {
             let name = p.display().to_string();
-            let bytes = std::fs::read(p).map_err(|e| format!("cannot read {name}: {e}"))?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                format!(
-                    "{name}: input is not UTF-8 (byte {})",
-                    e.utf8_error().valid_up_to()
-                )
-            })?;
-            Ok((name, text))
+            let f = std::fs::File::open(p).map_err(|e| format!("cannot read {name}: {e}"))?;
+            Ok((name, Box::new(f)))
         }
+        _ => Ok(("<stdin>".to_owned(), Box::new(io::stdin()))),
     }
 }
 
-fn read_stdin() -> Result<(String, String), String> {
-    let bytes = read_stdin_bytes().map_err(|e| format!("cannot read standard input: {e}"))?;
+fn read_input(file: Option<&std::path::Path>) -> Result<(String, String), String> {
+    let (name, mut input) = open_input(file)?;
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
-            "standard input is not UTF-8 (byte {})",
+            "{name}: input is not UTF-8 (byte {})",
             e.utf8_error().valid_up_to()
         )
     })?;
-    Ok(("<stdin>".to_owned(), text))
+    Ok((name, text))
 }
 
-/// Reads standard input to the end. When it is a file (`< corpus.ndjson`), reading it as a
-/// `File` sizes the buffer once from its length instead of growing it by doubling.
-#[cfg(unix)]
-fn read_stdin_bytes() -> io::Result<Vec<u8>> {
-    use std::os::fd::AsFd;
-    let mut file = std::fs::File::from(io::stdin().as_fd().try_clone_to_owned()?);
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
+/// Input bytes per unit of work: small enough that the threads finish together and the
+/// buffers stay in cache, large enough that handing out work costs nothing.
+const PART_BYTES: usize = 256 * 1024;
+
+/// A run of whole input lines.
+struct Part {
+    /// Position in the input (parts are written in this order).
+    seq: usize,
+    /// 1-based number of the part's first line.
+    first_line: usize,
+    bytes: Vec<u8>,
 }
 
-#[cfg(not(unix))]
-fn read_stdin_bytes() -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    io::stdin().read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
-
-/// One rendered chunk of lines: output text, or the first error in it.
+/// One rendered part: its output, and the first error in it (after which nothing is
+/// rendered).
 struct Chunk {
     out: String,
     error: Option<String>,
 }
 
-/// Renders NDJSON input into chunks of output, in input order. The chunks up to the first
-/// bad line hold the output of every line before it; that chunk carries the line's error
-/// (naming the input line and column) and nothing after it is rendered or returned.
-fn render_ndjson(input: &str, format: Format, sanity: &SanityConfig) -> Vec<Chunk> {
+/// Renders NDJSON from `input` to `out` as a pipeline: a reader thread cuts the input into
+/// parts of whole lines, one worker per core renders them, and this thread writes the chunks
+/// in input order as soon as they are ready. Reading, rendering and writing overlap, and
+/// memory stays at a few parts per thread whatever the input size. At the first bad line
+/// (not UTF-8, not Portable Text) the output of every line before it is written, the error
+/// names the line and column, and nothing after it is rendered or written.
+fn render_ndjson(
+    input: impl Read + Send,
+    format: Format,
+    sanity: &SanityConfig,
+    out: &mut impl Write,
+) -> Result<(), String> {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{mpsc, Arc, Mutex};
 
-    /// Input bytes per unit of work: small enough that two threads finish together, large
-    /// enough that handing out work costs nothing.
-    const PART_BYTES: usize = 256 * 1024;
-
-    // (1-based line number, text) of each line, cut into parts of about PART_BYTES.
-    let mut parts: Vec<Vec<(usize, &str)>> = Vec::new();
-    let mut part = Vec::new();
-    let mut part_bytes = 0;
-    for (i, l) in input.split('\n').enumerate() {
-        part_bytes += l.len() + 1;
-        part.push((i + 1, l.strip_suffix('\r').unwrap_or(l)));
-        if part_bytes >= PART_BYTES {
-            parts.push(std::mem::take(&mut part));
-            part_bytes = 0;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (part_tx, part_rx) = mpsc::sync_channel::<Part>(workers * 2);
+    // Shared by the workers only: if they all die, sending a part fails instead of blocking.
+    let part_rx = Arc::new(Mutex::new(part_rx));
+    let (chunk_tx, chunk_rx) = mpsc::channel::<(usize, Chunk)>();
+    // Sequence number of the first part that failed (`usize::MAX`: none yet).
+    let failed = AtomicUsize::new(usize::MAX);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (part_rx, chunk_tx, failed) = (Arc::clone(&part_rx), chunk_tx.clone(), &failed);
+                s.spawn(move || render_worker(&part_rx, &chunk_tx, failed, format, sanity))
+            })
+            .collect();
+        drop((part_rx, chunk_tx));
+        let failed = &failed;
+        let reader = s.spawn(move || read_parts(input, &part_tx, failed));
+        let written = write_in_order(chunk_rx, out);
+        if written.is_err() {
+            // Nothing more will be written: stop reading and rendering.
+            failed.store(0, Ordering::Relaxed);
         }
-    }
-    if !part.is_empty() {
-        parts.push(part);
-    }
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(parts.len());
-    // Workers take the next part until none is left; parts after a failed one are skipped.
-    let next = AtomicUsize::new(0);
-    let first_failed = AtomicUsize::new(usize::MAX);
-    let work = || {
-        let mut mine = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= parts.len() || i > first_failed.load(Ordering::Relaxed) {
-                return mine;
-            }
-            let chunk = render_lines(&parts[i], format, sanity);
-            if chunk.error.is_some() {
-                first_failed.fetch_min(i, Ordering::Relaxed);
-            }
-            mine.push((i, chunk));
+        let read = reader.join();
+        let workers_ok = handles.into_iter().all(|h| h.join().is_ok());
+        // A rendering or write error first: reading stops at it on purpose.
+        let written = written?;
+        let sent = read.map_err(|_| "the reading thread failed".to_owned())??;
+        if !workers_ok || written != sent {
+            return Err("a rendering thread failed".to_owned());
         }
-    };
-    let finished: Option<Vec<(usize, Chunk)>> = if threads <= 1 {
-        Some(work())
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
-            let mut all = Vec::new();
-            for h in handles {
-                all.extend(h.join().ok()?);
-            }
-            Some(all)
-        })
-    };
-    let Some(mut done) = finished else {
-        return vec![Chunk {
-            out: String::new(),
-            error: Some("a rendering thread failed".to_owned()),
-        }];
-    };
-    done.sort_by_key(|(i, _)| *i);
-    // Everything up to and including the first failed part.
-    let keep = done
-        .iter()
-        .position(|(_, c)| c.error.is_some())
-        .map_or(done.len(), |i| i + 1);
-    done.into_iter().take(keep).map(|(_, c)| c).collect()
+        Ok(())
+    })
 }
 
-fn render_lines(lines: &[(usize, &str)], format: Format, sanity: &SanityConfig) -> Chunk {
-    let bytes: usize = lines.iter().map(|(_, l)| l.len()).sum();
-    let mut out = String::with_capacity(bytes + bytes / 4);
+/// Renders parts until the reader is done. Parts after a failed one are only taken off the
+/// queue (so the reader is never left blocked), not rendered.
+fn render_worker(
+    parts: &std::sync::Mutex<std::sync::mpsc::Receiver<Part>>,
+    chunks: &std::sync::mpsc::Sender<(usize, Chunk)>,
+    failed: &std::sync::atomic::AtomicUsize,
+    format: Format,
+    sanity: &SanityConfig,
+) {
+    use std::sync::atomic::Ordering;
+    loop {
+        // The lock is only poisoned if a worker panicked while holding it: stop.
+        let next = parts.lock().map(|rx| rx.recv());
+        let Ok(Ok(part)) = next else { return };
+        if part.seq > failed.load(Ordering::Relaxed) {
+            continue;
+        }
+        let chunk = render_part(&part, format, sanity);
+        if chunk.error.is_some() {
+            failed.fetch_min(part.seq, Ordering::Relaxed);
+        }
+        // The writer is gone only after an error; keep draining.
+        let _ = chunks.send((part.seq, chunk));
+    }
+}
+
+/// Cuts the input into parts of whole lines and sends them, until the end of the input,
+/// a read error, or a failure elsewhere (`failed`). Returns how many parts it sent.
+fn read_parts(
+    mut input: impl Read,
+    parts: &std::sync::mpsc::SyncSender<Part>,
+    failed: &std::sync::atomic::AtomicUsize,
+) -> Result<usize, String> {
+    let mut seq = 0;
+    let mut first_line = 1;
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        // At least a part's worth of new bytes, and as many as a long unfinished line
+        // already has (so a line of any length is read in a logarithmic number of steps).
+        let want = PART_BYTES.max(carry.len());
+        let mut bytes = Vec::with_capacity(carry.len() + want);
+        bytes.append(&mut carry);
+        let n = input
+            .by_ref()
+            .take(want as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read input: {e}"))?;
+        let end = n == 0;
+        if !end {
+            // Keep the unfinished last line for the next part.
+            let Some(cut) = bytes.iter().rposition(|b| *b == b'\n') else {
+                carry = bytes;
+                continue;
+            };
+            carry.extend_from_slice(&bytes[cut + 1..]);
+            bytes.truncate(cut + 1);
+        }
+        if !bytes.is_empty() {
+            let lines = bytes.iter().filter(|b| **b == b'\n').count();
+            let part = Part {
+                seq,
+                first_line,
+                bytes,
+            };
+            let stop = failed.load(std::sync::atomic::Ordering::Relaxed) != usize::MAX;
+            if stop || parts.send(part).is_err() {
+                return Ok(seq);
+            }
+            seq += 1;
+            first_line += lines;
+        }
+        if end {
+            return Ok(seq);
+        }
+    }
+}
+
+/// Writes chunks in sequence order as they arrive; stops after the first chunk with an
+/// error and returns that error, otherwise the number of chunks written.
+fn write_in_order(
+    chunks: std::sync::mpsc::Receiver<(usize, Chunk)>,
+    out: &mut impl Write,
+) -> Result<usize, String> {
+    let mut waiting = std::collections::BTreeMap::new();
+    let mut next = 0;
+    for (seq, chunk) in chunks {
+        waiting.insert(seq, chunk);
+        while let Some(chunk) = waiting.remove(&next) {
+            write_all(out, chunk.out.as_bytes())?;
+            if let Some(e) = chunk.error {
+                return Err(e);
+            }
+            next += 1;
+        }
+    }
+    Ok(next)
+}
+
+fn render_part(part: &Part, format: Format, sanity: &SanityConfig) -> Chunk {
+    let mut out = String::with_capacity(part.bytes.len() + part.bytes.len() / 4);
     let mut scratch = String::new();
-    for (n, line) in lines {
+    for (i, line) in part.bytes.split(|b| *b == b'\n').enumerate() {
+        let n = part.first_line + i;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = match std::str::from_utf8(line) {
+            Ok(line) => line,
+            Err(e) => {
+                return Chunk {
+                    out,
+                    error: Some(format!(
+                        "line {n} is not UTF-8 (byte {} of the line)",
+                        e.valid_up_to() + 1
+                    )),
+                }
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
@@ -235,74 +312,4 @@ fn render_lines(lines: &[(usize, &str)], format: Format, sanity: &SanityConfig) 
         }
     }
     Chunk { out, error: None }
-}
-
-/// Bytes a JSON string literal cannot hold as they are: control characters, `"` and `\`.
-static JSON_SPECIAL: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        t[b] = true;
-        b += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-/// Writes `s` as a JSON string literal (the same bytes `serde_json` writes).
-fn write_json_string(s: &str, out: &mut String) {
-    let bytes = s.as_bytes();
-    out.reserve(s.len() + 2);
-    out.push('"');
-    let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        // Skip ordinary bytes with one table lookup each.
-        let b = bytes[i];
-        if !JSON_SPECIAL[b as usize] {
-            i += 1;
-            continue;
-        }
-        out.push_str(&s[start..i]);
-        match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x08 => out.push_str("\\b"),
-            0x0c => out.push_str("\\f"),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(HEX[(b >> 4) as usize] as char);
-                out.push(HEX[(b & 0xf) as usize] as char);
-            }
-        }
-        i += 1;
-        start = i;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// Any text, and text made mostly of the bytes that need escaping.
-        #[test]
-        fn json_strings_are_what_serde_json_writes(s in prop_oneof![
-            "(?s).{0,64}",
-            "[\\x00-\\x20\"\\\\a\u{e9}\u{1f600}]{0,64}",
-        ]) {
-            let mut ours = String::new();
-            write_json_string(&s, &mut ours);
-            let theirs = serde_json::to_string(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            prop_assert_eq!(ours, theirs);
-        }
-    }
 }

@@ -1,5 +1,5 @@
 //! `crosspost render`: the bytes it writes and how it fails, for single values and for
-//! `--ndjson` input large enough to be rendered in parts on several threads.
+//! `--ndjson` input large enough to be read, rendered and written in parts on several threads.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -100,7 +100,7 @@ fn ndjson_stops_at_the_first_bad_line_and_names_it() {
 
 #[test]
 fn a_small_ndjson_input_stops_at_its_bad_line_too() {
-    // One part, rendered on the calling thread; a blank line is skipped but still counted.
+    // One part; a blank line is skipped but still counted.
     let input = format!(
         "{}\n\n[{{\"_type\":\"block\",\"children\":[}}\n{}\n",
         block(1),
@@ -113,4 +113,61 @@ fn a_small_ndjson_input_stops_at_its_bad_line_too() {
     let text = String::from_utf8(out.stdout).unwrap();
     let first: String = serde_json::from_str(text.trim_end()).unwrap();
     assert_eq!(first, expected_html(1));
+}
+
+/// A one-block line whose span text is `text` (plain letters: nothing to escape).
+fn block_with_text(text: &str) -> String {
+    format!(
+        r#"[{{"_type":"block","_key":"b","style":"normal","markDefs":[],"children":[{{"_type":"span","text":"{text}","marks":[]}}]}}]"#
+    )
+}
+
+#[test]
+fn ndjson_reads_lines_longer_than_a_part_crlf_and_a_last_line_without_newline() {
+    // Parts are 256 KiB: the 3 MB line is read across many reads and must stay whole.
+    let long = "x".repeat(3_000_000);
+    let input = format!(
+        "{}\r\n{}\r\n{}\n{}",
+        block(1),
+        block_with_text(&long),
+        block(3),
+        block(4)
+    );
+    let out = render(&["--to", "html", "--ndjson"], input.as_bytes());
+    assert!(out.status.success(), "{:?}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected = [
+        expected_html(1),
+        format!("<p>{long}</p>"),
+        expected_html(3),
+        expected_html(4),
+    ];
+    assert_eq!(lines, expected);
+}
+
+#[test]
+fn ndjson_names_the_first_line_that_is_not_utf8() {
+    // Several parts; the bad byte sits on line 5,000, its 12th byte.
+    let mut input = Vec::new();
+    for line in 1..=6_000 {
+        let mut bytes = block(line).into_bytes();
+        if line == 5_000 {
+            bytes[11] = 0xff;
+        }
+        input.extend_from_slice(&bytes);
+        input.push(b'\n');
+    }
+    let out = render(&["--to", "html", "--ndjson"], &input);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("line 5000 is not UTF-8 (byte 12 of the line)"),
+        "{stderr}"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 4_999);
 }

@@ -4,6 +4,9 @@
 
 use std::time::Instant;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use portable_text::{render_str, Format, SanityConfig};
 
 fn main() {

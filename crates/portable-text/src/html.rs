@@ -6,6 +6,7 @@
 
 use crate::model::{Entry, Object};
 use crate::node::{classify, span_view, Block, Node};
+use crate::scan::{bytes_equal, word};
 use crate::tree::{nest_lists, Item, MNode, Mark, MarkTree, Nested, Top};
 use crate::Error;
 
@@ -28,17 +29,36 @@ pub fn escape_html_chars(s: &str, out: &mut String) {
     out.push_str(&s[start..]);
 }
 
-/// Bytes [`escape_html`] has to look at: the escaped characters and space.
-static HTML_SPECIAL: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'&' as usize] = true;
-    t[b'<' as usize] = true;
-    t[b'>' as usize] = true;
-    t[b'"' as usize] = true;
-    t[b'\'' as usize] = true;
-    t[b' ' as usize] = true;
-    t
-};
+/// Index of the first byte at or after `i` that [`escape_html`] must act on: one of
+/// `&<>"'`, or a space followed by another space. Eight bytes per step (ordinary text has
+/// a space every few bytes, so a byte-at-a-time loop would stop constantly).
+fn next_html_special(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = word(chunk);
+        let spaces = bytes_equal(w, b' ');
+        let hits = bytes_equal(w, b'&')
+            | bytes_equal(w, b'<')
+            | bytes_equal(w, b'>')
+            | bytes_equal(w, b'"')
+            | bytes_equal(w, b'\'')
+            | (spaces & (spaces >> 8));
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        if spaces >> 56 != 0 && b.get(i + 8) == Some(&b' ') {
+            return i + 7;
+        }
+        i += 8;
+    }
+    while i < b.len() {
+        match b[i] {
+            b'&' | b'<' | b'>' | b'"' | b'\'' => return i,
+            b' ' if b.get(i + 1) == Some(&b' ') => return i,
+            _ => i += 1,
+        }
+    }
+    i
+}
 
 /// Escapes like to-html's `escapeHTML`: the characters of [`escape_html_chars`], then runs of
 /// two or more spaces become `&nbsp;` repeated (n-1) times plus one space.
@@ -47,11 +67,8 @@ pub fn escape_html(s: &str, out: &mut String) {
     let mut start = 0;
     let mut i = 0;
     out.reserve(s.len());
-    while i < b.len() {
-        // Skip ordinary bytes with one table lookup each.
-        while i < b.len() && !HTML_SPECIAL[b[i] as usize] {
-            i += 1;
-        }
+    loop {
+        i = next_html_special(b, i);
         if i == b.len() {
             break;
         }
@@ -61,7 +78,8 @@ pub fn escape_html(s: &str, out: &mut String) {
             b'>' => "&gt;",
             b'"' => "&quot;",
             b'\'' => "&#x27;",
-            b' ' if b.get(i + 1) == Some(&b' ') => {
+            b' ' => {
+                // A run of two or more spaces.
                 out.push_str(&s[start..i]);
                 let run = b[i..].iter().take_while(|c| **c == b' ').count();
                 for _ in 0..run - 1 {
@@ -534,6 +552,59 @@ fn render_list<C: HtmlComponents + ?Sized>(
                     stack.pop();
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_html;
+    use proptest::prelude::*;
+
+    /// to-html's `escapeHTML`, one character at a time.
+    fn escape_slowly(s: &str) -> String {
+        let mut out = String::new();
+        let chars: Vec<char> = s.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let run = chars[i..].iter().take_while(|c| **c == ' ').count();
+            if run >= 2 {
+                out.push_str(&"&nbsp;".repeat(run - 1));
+                out.push(' ');
+                i += run;
+                continue;
+            }
+            match chars[i] {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#x27;"),
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn space_runs_across_word_boundaries() {
+        for lead in 0..10 {
+            for run in 1..20 {
+                let s = format!("{}{}x", "a".repeat(lead), " ".repeat(run));
+                let mut out = String::new();
+                escape_html(&s, &mut out);
+                assert_eq!(out, escape_slowly(&s), "{s:?}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn escapes_like_the_reference(s in "[ a&<>\"'é😀\t]{0,40}") {
+            let mut out = String::new();
+            escape_html(&s, &mut out);
+            prop_assert_eq!(out, escape_slowly(&s));
         }
     }
 }

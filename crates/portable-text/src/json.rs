@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 
+use crate::scan::{bytes_below, bytes_equal, find};
+
 /// Decodes a raw JSON value if it is a string. Borrows when the string has no
 /// escape sequences (the common case), so no copy is made.
 pub(crate) fn raw_str(raw: &str) -> Option<Cow<'_, str>> {
@@ -21,35 +23,39 @@ pub(crate) fn raw_str(raw: &str) -> Option<Cow<'_, str>> {
     serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
 }
 
-/// Writes `s` as a JSON string literal the way `JSON.stringify` does.
-pub(crate) fn write_js_string(s: &str, out: &mut String) {
+/// Writes `s` as a JSON string literal: the bytes `JSON.stringify` and `serde_json` both
+/// write for it (`"`, `\\` and control characters escaped, short forms where JSON has them).
+pub fn write_json_string(s: &str, out: &mut String) {
+    let b = s.as_bytes();
+    out.reserve(s.len() + 2);
     out.push('"');
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0x08 => Some("\\b"),
-            0x0c => Some("\\f"),
-            0..=0x1f => None,
-            _ => continue,
-        };
+    loop {
+        let i = find(
+            b,
+            start,
+            |w| bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\'),
+            |c| c < 0x20 || c == b'"' || c == b'\\',
+        );
         out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
+        let Some(&c) = b.get(i) else { break };
+        match c {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.push_str("\\u00");
-                out.push(HEX[(b >> 4) as usize] as char);
-                out.push(HEX[(b & 0xf) as usize] as char);
+                out.push(HEX[(c >> 4) as usize] as char);
+                out.push(HEX[(c & 0xf) as usize] as char);
             }
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
     out.push('"');
 }
 
@@ -193,7 +199,7 @@ pub(crate) fn js_stringify(json: &str, indent: usize, out: &mut String) {
                 let end = (i + 1).min(b.len());
                 let tok = &json[start..end];
                 match raw_str(tok) {
-                    Some(s) => write_js_string(&s, out),
+                    Some(s) => write_json_string(&s, out),
                     None => out.push_str(tok),
                 }
                 i = end;
@@ -226,6 +232,21 @@ pub(crate) fn js_stringify(json: &str, indent: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any text, and text made mostly of the bytes that need escaping.
+        #[test]
+        fn json_strings_are_what_serde_json_writes(s in prop_oneof![
+            "(?s).{0,64}",
+            "[\\x00-\\x20\"\\\\a\u{e9}\u{1f600}]{0,64}",
+        ]) {
+            let mut ours = String::new();
+            write_json_string(&s, &mut ours);
+            let theirs = serde_json::to_string(&s).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(ours, theirs);
+        }
+    }
 
     fn pretty(s: &str, indent: usize) -> String {
         let mut out = String::new();

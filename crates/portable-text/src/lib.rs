@@ -24,10 +24,12 @@ pub mod model;
 pub mod node;
 pub mod profiles;
 pub mod sanity;
+mod scan;
 pub mod text;
 mod tree;
 
 pub use html::{DefaultHtml, HtmlComponents};
+pub use json::write_json_string;
 pub use markdown::{DefaultMarkdown, MarkdownComponents};
 pub use model::{Entry, Object, Value};
 pub use node::{Block, Node};

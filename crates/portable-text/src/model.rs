@@ -17,7 +17,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::json::{js_stringify, raw_str, write_js_string};
+use crate::json::{js_stringify, raw_str, write_json_string};
 
 /// A map key or string that borrows from the input when it has no escapes.
 struct Key<'a>(Cow<'a, str>);
@@ -437,7 +437,7 @@ fn write_object(o: &Object<'_>, s: &mut String) {
         if i > 0 {
             s.push(',');
         }
-        write_js_string(k, s);
+        write_json_string(k, s);
         s.push(':');
         write_value(v, s);
     }
@@ -447,7 +447,7 @@ fn write_object(o: &Object<'_>, s: &mut String) {
 fn write_value(v: &Value<'_>, s: &mut String) {
     match v {
         Value::Raw(r) => s.push_str(r.get()),
-        Value::Str(t) => write_js_string(t, s),
+        Value::Str(t) => write_json_string(t, s),
         Value::Json(j) => s.push_str(&j.to_string()),
         Value::List(items) => {
             s.push('[');

@@ -1,0 +1,74 @@
+//! Eight bytes at a time: word-wide byte tests for the escapers' scanning loops (ordinary
+//! text has a space or other stop byte every few bytes, so byte-at-a-time loops branch
+//! constantly).
+
+/// A word with `byte` in each of its eight bytes.
+const fn splat(byte: u8) -> u64 {
+    u64::from_ne_bytes([byte; 8])
+}
+
+const LOW7: u64 = splat(0x7f);
+const HIGH: u64 = splat(0x80);
+
+/// Eight bytes read as one little-endian word (byte 0 lowest), so the lowest set bit of
+/// a test below belongs to the first matching byte. `chunk` holds exactly eight bytes.
+pub(crate) fn word(chunk: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(chunk);
+    u64::from_le_bytes(w)
+}
+
+/// The high bit of each byte of `w` that equals `byte` (exact: no false positives).
+pub(crate) fn bytes_equal(w: u64, byte: u8) -> u64 {
+    let x = w ^ splat(byte);
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// The high bit of each byte of `w` below `limit` (at most 0x80): exact as a whole, the
+/// lowest set bit always marks a real match.
+pub(crate) fn bytes_below(w: u64, limit: u8) -> u64 {
+    w.wrapping_sub(splat(limit)) & !w & HIGH
+}
+
+/// Index of the first byte at or after `i` that `stop` (a word test) flags, or `b.len()`;
+/// the tail shorter than a word goes through `stop_byte`.
+pub(crate) fn find(
+    b: &[u8],
+    mut i: usize,
+    stop: impl Fn(u64) -> u64,
+    stop_byte: impl Fn(u8) -> bool,
+) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let hits = stop(word(chunk));
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && !stop_byte(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn word_tests_match_byte_tests(bytes in proptest::collection::vec(any::<u8>(), 8), byte in any::<u8>(), limit in 0u8..=0x80) {
+            let w = word(&bytes);
+            for (k, b) in bytes.iter().enumerate() {
+                prop_assert_eq!(bytes_equal(w, byte) >> (8 * k + 7) & 1 == 1, *b == byte);
+            }
+            let first_below = bytes.iter().position(|b| *b < limit);
+            let below = bytes_below(w, limit);
+            prop_assert_eq!(below != 0, first_below.is_some());
+            if let Some(k) = first_below {
+                prop_assert_eq!(below.trailing_zeros() as usize / 8, k);
+            }
+        }
+    }
+}
