@@ -134,7 +134,11 @@ fn ndjson_reads_lines_longer_than_a_part_crlf_and_a_last_line_without_newline() 
         block(4)
     );
     let out = render(&["--to", "html", "--ndjson"], input.as_bytes());
-    assert!(out.status.success(), "{:?}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<String> = text
         .lines()
