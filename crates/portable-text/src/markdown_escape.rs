@@ -118,14 +118,14 @@ pub(crate) fn plan<'t>(
     let mut start = 0;
     for i in 0..=pieces.len() {
         if i == pieces.len() || matches!(pieces[i], Piece::Break) {
-            process_line(
-                &pieces[start..i],
-                start,
-                line_index,
+            let line = Line {
+                pieces: &pieces[start..i],
+                offset: start,
+                index: line_index,
                 heading,
                 list_item,
-                &mut outputs,
-            );
+            };
+            process_line(&line, &mut outputs);
             line_index += 1;
             start = i + 1;
         }
@@ -208,36 +208,39 @@ fn has_inline_hazard(raw: &[u8], link: bool) -> bool {
     })
 }
 
-fn process_line<'t>(
-    pieces: &[Piece<'t>],
+/// One line of a block: its pieces (a slice of the block's), where they start in the
+/// block's list, and what decides its line-start rules.
+struct Line<'p, 't> {
+    pieces: &'p [Piece<'t>],
     offset: usize,
-    line_index: usize,
+    index: usize,
     heading: bool,
     list_item: bool,
-    outputs: &mut [Cow<'t, str>],
-) {
-    if !needs_slow_path(pieces, line_index, heading) {
-        for (i, p) in pieces.iter().enumerate() {
+}
+
+fn process_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
+    if !needs_slow_path(line.pieces, line.index, line.heading) {
+        for (i, p) in line.pieces.iter().enumerate() {
             if let Piece::Text { raw, .. } = p {
                 // Each piece belongs to exactly one line, so its output is
                 // still empty here: borrow the text instead of copying it.
-                outputs[offset + i] = Cow::Borrowed(raw);
+                outputs[line.offset + i] = Cow::Borrowed(raw);
             }
         }
         return;
     }
-    escape_line(pieces, offset, line_index, heading, list_item, outputs);
+    escape_line(line, outputs);
 }
 
 /// The full escaping of one line (the slow path of [`process_line`]).
-fn escape_line<'t>(
-    pieces: &[Piece<'t>],
-    offset: usize,
-    line_index: usize,
-    heading: bool,
-    list_item: bool,
-    outputs: &mut [Cow<'t, str>],
-) {
+fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
+    let Line {
+        pieces,
+        offset,
+        index: line_index,
+        heading,
+        list_item,
+    } = *line;
     // Build the joined line: chars, their owning piece, link flag, signature.
     let mut text: Vec<char> = Vec::new();
     let mut owner: Vec<Option<usize>> = Vec::new();
@@ -789,10 +792,17 @@ mod tests {
             })
             .collect();
         let mut outputs = vec![Cow::Borrowed(""); pieces.len()];
+        let line = Line {
+            pieces: &pieces,
+            offset: 0,
+            index: 0,
+            heading: false,
+            list_item: false,
+        };
         if full {
-            escape_line(&pieces, 0, 0, false, false, &mut outputs);
+            escape_line(&line, &mut outputs);
         } else {
-            process_line(&pieces, 0, 0, false, false, &mut outputs);
+            process_line(&line, &mut outputs);
         }
         outputs.into_iter().map(Cow::into_owned).collect()
     }
