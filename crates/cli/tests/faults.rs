@@ -263,6 +263,21 @@ fn check(platform: Platform, name: &str, program: Vec<Fault>, want: Expected) {
         assert_eq!(attempts, 1, "{ctx}: {name} attempts");
     }
 
+    // OpenSearch is indexed after every platform is done (retries included), so the search
+    // document has their URLs.
+    let position = |pred: &dyn Fn(&Value) -> bool| run.history.iter().position(pred);
+    let indexed =
+        position(&|e| e["type"] == "TaskScheduled" && e["state"] == task_of("opensearch").as_str())
+            .unwrap_or_else(|| panic!("{ctx}: OpenSearch never ran"));
+    for p in ["devto", "hashnode", "medium"] {
+        let last = run
+            .history
+            .iter()
+            .rposition(|e| e["state"] == task_of(p).as_str())
+            .unwrap_or_else(|| panic!("{ctx}: no events of {p}"));
+        assert!(last < indexed, "{ctx}: OpenSearch ran before {p} was done");
+    }
+
     // Attempts and back-off, on the virtual clock.
     let task = task_of(target);
     let scheduled: Vec<&Value> = run

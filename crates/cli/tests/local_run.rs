@@ -138,6 +138,23 @@ fn check_with(
         );
     }
 
+    // OpenSearch runs after the platforms: the first run's search document already has the
+    // URL of every platform that created the post (so the re-run below is all `unchanged`).
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(post.join("report.json")).unwrap()).unwrap();
+    let search: Value =
+        serde_json::from_slice(&std::fs::read(post.join("opensearch.json")).unwrap()).unwrap();
+    for r in report["report"]["results"].as_array().unwrap() {
+        let target = r["target"].as_str().unwrap();
+        if target != "opensearch" && r["status"] == "created" {
+            assert_eq!(
+                search["body"]["syndication"][format!("{target}_url")],
+                r["url"],
+                "{example}: the search document has the {target} URL"
+            );
+        }
+    }
+
     let (ok, out) = run(dir, &src);
     assert!(ok, "{out}");
     let unchanged: Vec<(String, String)> = statuses(dir, slug)

@@ -17,10 +17,13 @@ fn definition() -> Value {
 
 fn tasks(def: &Value) -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    for branch in def["States"]["Targets"]["Branches"].as_array().unwrap() {
-        for (name, state) in branch["States"].as_object().unwrap() {
-            if state["Type"] == "Task" {
-                out.push((name.clone(), state.clone()));
+    // The platforms in one Parallel, then OpenSearch (`Index`).
+    for parallel in ["Targets", "Index"] {
+        for branch in def["States"][parallel]["Branches"].as_array().unwrap() {
+            for (name, state) in branch["States"].as_object().unwrap() {
+                if state["Type"] == "Task" {
+                    out.push((name.clone(), state.clone()));
+                }
             }
         }
     }
