@@ -265,10 +265,11 @@ fn check(platform: Platform, name: &str, program: Vec<Fault>, want: Expected) {
 
     // OpenSearch is indexed after every platform is done (retries included), so the search
     // document has their URLs.
-    let position = |pred: &dyn Fn(&Value) -> bool| run.history.iter().position(pred);
-    let indexed =
-        position(&|e| e["type"] == "TaskScheduled" && e["state"] == task_of("opensearch").as_str())
-            .unwrap_or_else(|| panic!("{ctx}: OpenSearch never ran"));
+    let indexed = run
+        .history
+        .iter()
+        .position(|e| e["type"] == "TaskScheduled" && e["state"] == task_of("opensearch").as_str())
+        .unwrap_or_else(|| panic!("{ctx}: OpenSearch never ran"));
     for p in ["devto", "hashnode", "medium"] {
         let last = run
             .history

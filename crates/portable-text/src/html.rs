@@ -6,7 +6,7 @@
 
 use crate::model::{Entry, Object};
 use crate::node::{classify, span_view, Block, Node};
-use crate::scan::{bytes_equal, word};
+use crate::scan::{bytes_equal, find, LAST_BYTE};
 use crate::tree::{nest_lists, Item, MNode, Mark, MarkTree, Nested, Top};
 use crate::Error;
 
@@ -29,35 +29,25 @@ pub fn escape_html_chars(s: &str, out: &mut String) {
     out.push_str(&s[start..]);
 }
 
-/// Index of the first byte at or after `i` that [`escape_html`] must act on: one of
-/// `&<>"'`, or a space followed by another space. Eight bytes per step (ordinary text has
-/// a space every few bytes, so a byte-at-a-time loop would stop constantly).
-fn next_html_special(b: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = b.get(i..i + 8) {
-        let w = word(chunk);
-        let spaces = bytes_equal(w, b' ');
-        let hits = bytes_equal(w, b'&')
-            | bytes_equal(w, b'<')
-            | bytes_equal(w, b'>')
-            | bytes_equal(w, b'"')
-            | bytes_equal(w, b'\'')
-            | (spaces & (spaces >> 8));
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        if spaces >> 56 != 0 && b.get(i + 8) == Some(&b' ') {
-            return i + 7;
-        }
-        i += 8;
-    }
-    while i < b.len() {
-        match b[i] {
-            b'&' | b'<' | b'>' | b'"' | b'\'' => return i,
-            b' ' if b.get(i + 1) == Some(&b' ') => return i,
-            _ => i += 1,
-        }
-    }
-    i
+/// Index of the first byte at or after `i` that [`escape_html`] must look at: one of
+/// `&<>"'`, a space followed by another space, or a space that ends a word (its neighbour
+/// is in the next word; a lone space is then written as it is). Ordinary text has a space
+/// every few bytes, so a byte-at-a-time loop would stop constantly.
+fn next_html_special(b: &[u8], i: usize) -> usize {
+    find(
+        b,
+        i,
+        |w| {
+            let spaces = bytes_equal(w, b' ');
+            bytes_equal(w, b'&')
+                | bytes_equal(w, b'<')
+                | bytes_equal(w, b'>')
+                | bytes_equal(w, b'"')
+                | bytes_equal(w, b'\'')
+                | (spaces & ((spaces >> 8) | LAST_BYTE))
+        },
+        |c| matches!(c, b'&' | b'<' | b'>' | b'"' | b'\'' | b' '),
+    )
 }
 
 /// Escapes like to-html's `escapeHTML`: the characters of [`escape_html_chars`], then runs of
@@ -79,9 +69,13 @@ pub fn escape_html(s: &str, out: &mut String) {
             b'"' => "&quot;",
             b'\'' => "&#x27;",
             b' ' => {
-                // A run of two or more spaces.
-                out.push_str(&s[start..i]);
+                // A run of spaces: two or more become `&nbsp;`s and a space.
                 let run = b[i..].iter().take_while(|c| **c == b' ').count();
+                if run == 1 {
+                    i += 1;
+                    continue;
+                }
+                out.push_str(&s[start..i]);
                 for _ in 0..run - 1 {
                     out.push_str("&nbsp;");
                 }

@@ -10,9 +10,12 @@ const fn splat(byte: u8) -> u64 {
 const LOW7: u64 = splat(0x7f);
 const HIGH: u64 = splat(0x80);
 
+/// The high bit of a word's last byte (the one next to the following word).
+pub(crate) const LAST_BYTE: u64 = 0x80 << 56;
+
 /// Eight bytes read as one little-endian word (byte 0 lowest), so the lowest set bit of
 /// a test below belongs to the first matching byte. `chunk` holds exactly eight bytes.
-pub(crate) fn word(chunk: &[u8]) -> u64 {
+fn word(chunk: &[u8]) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(chunk);
     u64::from_le_bytes(w)
