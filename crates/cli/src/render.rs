@@ -5,9 +5,13 @@
 //! With `--ndjson`, reads one JSON value per line and writes one JSON string per line, in
 //! input order (blank lines are skipped); large inputs are rendered on all cores.
 
+use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
 
 use portable_text::{render_str, write_json_string, Format, SanityConfig};
 
@@ -53,8 +57,7 @@ fn run(args: &Args) -> Result<(), String> {
     let mut out = stdout.lock();
     if args.ndjson {
         let (name, input) = open_input(args.file.as_deref())?;
-        return render_ndjson(input, args.to, &sanity, &mut out)
-            .map_err(|e| format!("{name}: {e}"));
+        return render_ndjson(&name, input, args.to, &sanity, &mut out);
     }
     let (name, input) = read_input(args.file.as_deref())?;
     let rendered = render_str(&input, args.to, &sanity).map_err(|e| format!("{name}: {e}"))?;
@@ -124,14 +127,12 @@ struct Chunk {
 /// (not UTF-8, not Portable Text) the output of every line before it is written, the error
 /// names the line and column, and nothing after it is rendered or written.
 fn render_ndjson(
+    name: &str,
     input: impl Read + Send,
     format: Format,
     sanity: &SanityConfig,
     out: &mut impl Write,
 ) -> Result<(), String> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{mpsc, Arc, Mutex};
-
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (part_tx, part_rx) = mpsc::sync_channel::<Part>(workers * 2);
     // Shared by the workers only: if they all die, sending a part fails instead of blocking.
@@ -148,8 +149,8 @@ fn render_ndjson(
             .collect();
         drop((part_rx, chunk_tx));
         let failed = &failed;
-        let reader = s.spawn(move || read_parts(input, &part_tx, failed));
-        let written = write_in_order(chunk_rx, out);
+        let reader = s.spawn(move || read_parts(name, input, &part_tx, failed));
+        let written = write_in_order(name, chunk_rx, out);
         if written.is_err() {
             // Nothing more will be written: stop reading and rendering.
             failed.store(0, Ordering::Relaxed);
@@ -169,13 +170,12 @@ fn render_ndjson(
 /// Renders parts until the reader is done. Parts after a failed one are only taken off the
 /// queue (so the reader is never left blocked), not rendered.
 fn render_worker(
-    parts: &std::sync::Mutex<std::sync::mpsc::Receiver<Part>>,
-    chunks: &std::sync::mpsc::Sender<(usize, Chunk)>,
-    failed: &std::sync::atomic::AtomicUsize,
+    parts: &Mutex<Receiver<Part>>,
+    chunks: &Sender<(usize, Chunk)>,
+    failed: &AtomicUsize,
     format: Format,
     sanity: &SanityConfig,
 ) {
-    use std::sync::atomic::Ordering;
     loop {
         // The lock is only poisoned if a worker panicked while holding it: stop.
         let next = parts.lock().map(|rx| rx.recv());
@@ -195,9 +195,10 @@ fn render_worker(
 /// Cuts the input into parts of whole lines and sends them, until the end of the input,
 /// a read error, or a failure elsewhere (`failed`). Returns how many parts it sent.
 fn read_parts(
+    name: &str,
     mut input: impl Read,
-    parts: &std::sync::mpsc::SyncSender<Part>,
-    failed: &std::sync::atomic::AtomicUsize,
+    parts: &SyncSender<Part>,
+    failed: &AtomicUsize,
 ) -> Result<usize, String> {
     let mut seq = 0;
     let mut first_line = 1;
@@ -212,7 +213,7 @@ fn read_parts(
             .by_ref()
             .take(want as u64)
             .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read input: {e}"))?;
+            .map_err(|e| format!("{name}: cannot read input: {e}"))?;
         let end = n == 0;
         if !end {
             // Keep the unfinished last line for the next part.
@@ -230,7 +231,7 @@ fn read_parts(
                 first_line,
                 bytes,
             };
-            let stop = failed.load(std::sync::atomic::Ordering::Relaxed) != usize::MAX;
+            let stop = failed.load(Ordering::Relaxed) != usize::MAX;
             if stop || parts.send(part).is_err() {
                 return Ok(seq);
             }
@@ -244,19 +245,20 @@ fn read_parts(
 }
 
 /// Writes chunks in sequence order as they arrive; stops after the first chunk with an
-/// error and returns that error, otherwise the number of chunks written.
+/// error and returns that error (naming the input), otherwise the number of chunks written.
 fn write_in_order(
-    chunks: std::sync::mpsc::Receiver<(usize, Chunk)>,
+    name: &str,
+    chunks: Receiver<(usize, Chunk)>,
     out: &mut impl Write,
 ) -> Result<usize, String> {
-    let mut waiting = std::collections::BTreeMap::new();
+    let mut waiting = BTreeMap::new();
     let mut next = 0;
     for (seq, chunk) in chunks {
         waiting.insert(seq, chunk);
         while let Some(chunk) = waiting.remove(&next) {
             write_all(out, chunk.out.as_bytes())?;
             if let Some(e) = chunk.error {
-                return Err(e);
+                return Err(format!("{name}: {e}"));
             }
             next += 1;
         }
