@@ -11,7 +11,6 @@
 //! `http(s)://`, `ftp://`, `mailto:` URLs and e-mail addresses).
 
 use std::borrow::Cow;
-use std::rc::Rc;
 
 use crate::model::Entry;
 use crate::node::Block;
@@ -56,7 +55,8 @@ enum Piece<'t> {
     Text {
         raw: &'t str,
         link: bool,
-        sig: Rc<str>,
+        /// The span's marks (decorators and mark-definition keys).
+        marks: &'t [Cow<'t, str>],
     },
     Opaque,
     Break,
@@ -87,14 +87,6 @@ pub(crate) fn plan<'t>(
         match s {
             Some(span) => {
                 let link = span.marks.iter().any(|m| link_keys.iter().any(|k| k == m));
-                let mut sig: Vec<&str> = span
-                    .marks
-                    .iter()
-                    .map(|m| &**m)
-                    .filter(|m| !def_keys.iter().any(|k| k == m))
-                    .collect();
-                sig.sort_unstable();
-                let sig: Rc<str> = Rc::from(sig.join(","));
                 for (i, line) in span.text.split('\n').enumerate() {
                     if i > 0 {
                         pieces.push(if break_has_newline {
@@ -106,7 +98,7 @@ pub(crate) fn plan<'t>(
                     pieces.push(Piece::Text {
                         raw: line,
                         link,
-                        sig: sig.clone(),
+                        marks: &span.marks,
                     });
                 }
             }
@@ -124,6 +116,7 @@ pub(crate) fn plan<'t>(
                 index: line_index,
                 heading,
                 list_item,
+                def_keys: &def_keys,
             };
             process_line(&line, &mut outputs);
             line_index += 1;
@@ -216,6 +209,8 @@ struct Line<'p, 't> {
     index: usize,
     heading: bool,
     list_item: bool,
+    /// Keys of the block's mark definitions (a span's other marks are decorators).
+    def_keys: &'p [Cow<'p, str>],
 }
 
 fn process_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
@@ -240,6 +235,7 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
         index: line_index,
         heading,
         list_item,
+        def_keys,
     } = *line;
     // Build the joined line: chars, their owning piece, link flag, signature.
     let mut text: Vec<char> = Vec::new();
@@ -270,14 +266,22 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
             }
         }
     }
+    // The decorators of a text piece, sorted: pieces with the same ones are one run of
+    // identical decorator marks (computed only when a linkify claim crosses pieces).
+    let decorators = |i: usize| -> Option<Vec<&str>> {
+        let Some(Piece::Text { marks, .. }) = pieces.get(i) else {
+            return None;
+        };
+        let mut d: Vec<&str> = marks
+            .iter()
+            .map(|m| &**m)
+            .filter(|m| !def_keys.iter().any(|k| k == m))
+            .collect();
+        d.sort_unstable();
+        Some(d)
+    };
     let same_sig = |a: usize, b: usize| -> bool {
-        if a == b {
-            return true;
-        }
-        match (pieces.get(a), pieces.get(b)) {
-            (Some(Piece::Text { sig: x, .. }), Some(Piece::Text { sig: y, .. })) => x == y,
-            _ => false,
-        }
+        a == b || matches!((decorators(a), decorators(b)), (Some(x), Some(y)) if x == y)
     };
     let n = text.len();
     let mut edits: Vec<Option<Edit>> = vec![None; n];
@@ -788,7 +792,7 @@ mod tests {
             .map(|(t, link)| Piece::Text {
                 raw: t,
                 link: *link,
-                sig: Rc::from(""),
+                marks: &[],
             })
             .collect();
         let mut outputs = vec![Cow::Borrowed(""); pieces.len()];
@@ -798,6 +802,7 @@ mod tests {
             index: 0,
             heading: false,
             list_item: false,
+            def_keys: &[],
         };
         if full {
             escape_line(&line, &mut outputs);
@@ -805,6 +810,46 @@ mod tests {
             process_line(&line, &mut outputs);
         }
         outputs.into_iter().map(Cow::into_owned).collect()
+    }
+
+    /// A URL split over two spans is left alone (as a linkifier would claim it) only when
+    /// both spans carry the same decorators; a mark-definition key does not count.
+    #[test]
+    fn a_url_across_spans_is_one_claim_only_within_one_decorator_run() {
+        let escape_two = |first: &[&str], second: &[&str]| -> Vec<String> {
+            let first: Vec<Cow<'_, str>> = first.iter().map(|m| Cow::Borrowed(*m)).collect();
+            let second: Vec<Cow<'_, str>> = second.iter().map(|m| Cow::Borrowed(*m)).collect();
+            let pieces = [
+                Piece::Text {
+                    raw: "see https://example.com/a",
+                    link: false,
+                    marks: &first,
+                },
+                Piece::Text {
+                    raw: "*b*c",
+                    link: false,
+                    marks: &second,
+                },
+            ];
+            let def_keys = [Cow::Borrowed("k1")];
+            let mut outputs = vec![Cow::Borrowed(""); 2];
+            let line = Line {
+                pieces: &pieces,
+                offset: 0,
+                index: 0,
+                heading: false,
+                list_item: false,
+                def_keys: &def_keys,
+            };
+            process_line(&line, &mut outputs);
+            outputs.into_iter().map(Cow::into_owned).collect()
+        };
+        let claimed = ["see https://example.com/a", "*b*c"];
+        let escaped = ["see https://example.com/a", "\\*b\\*c"];
+        assert_eq!(escape_two(&["em", "strong"], &["strong", "em"]), claimed);
+        assert_eq!(escape_two(&["em"], &["em", "k1"]), claimed);
+        assert_eq!(escape_two(&["em"], &["strong"]), escaped);
+        assert_eq!(escape_two(&[], &["em"]), escaped);
     }
 
     proptest! {
