@@ -51,6 +51,9 @@ impl Edit {
 
 const BS: Edit = Edit::Bs;
 
+/// The piece index of a character that belongs to no text piece.
+const OPAQUE: usize = usize::MAX;
+
 enum Piece<'t> {
     Text {
         raw: &'t str,
@@ -237,35 +240,42 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
         list_item,
         def_keys,
     } = *line;
-    // Build the joined line: chars, their owning piece, link flag, signature.
-    let mut text: Vec<char> = Vec::new();
-    let mut owner: Vec<Option<usize>> = Vec::new();
-    let mut is_link: Vec<bool> = Vec::new();
-    let mut sig: Vec<usize> = Vec::new();
+    // Build the joined line: its chars and the piece each belongs to (`OPAQUE` for an inline
+    // object or break). The bytes of the text (doubled for link text, which may gain a
+    // backslash per character) bound the number of characters.
+    let chars: usize = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text { raw, link, .. } => raw.len() * if *link { 2 } else { 1 },
+            _ => 1,
+        })
+        .sum();
+    let mut text: Vec<char> = Vec::with_capacity(chars);
+    let mut piece: Vec<usize> = Vec::with_capacity(chars);
     for (i, p) in pieces.iter().enumerate() {
         match p {
             Piece::Text { raw, link, .. } => {
                 for c in raw.chars() {
                     if *link && matches!(c, '[' | ']' | '\\') {
                         text.push('\\');
-                        owner.push(Some(offset + i));
-                        is_link.push(true);
-                        sig.push(i);
+                        piece.push(i);
                     }
                     text.push(c);
-                    owner.push(Some(offset + i));
-                    is_link.push(*link);
-                    sig.push(i);
+                    piece.push(i);
                 }
             }
             _ => {
                 text.push('\0');
-                owner.push(None);
-                is_link.push(false);
-                sig.push(usize::MAX);
+                piece.push(OPAQUE);
             }
         }
     }
+    let piece_link: Vec<bool> = pieces
+        .iter()
+        .map(|p| matches!(p, Piece::Text { link: true, .. }))
+        .collect();
+    let is_link = |i: usize| piece[i] != OPAQUE && piece_link[piece[i]];
+    let owner = |i: usize| (piece[i] != OPAQUE).then(|| offset + piece[i]);
     // The decorators of a text piece, sorted: pieces with the same ones are one run of
     // identical decorator marks (computed only when a linkify claim crosses pieces).
     let decorators = |i: usize| -> Option<Vec<&str>> {
@@ -300,7 +310,7 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
     for i in 0..n {
         let next = text.get(i + 1).copied();
         let e = match text[i] {
-            '\\' if !is_link[i] && next.is_some_and(|d| d.is_ascii_punctuation()) => Some(BS),
+            '\\' if !is_link(i) && next.is_some_and(|d| d.is_ascii_punctuation()) => Some(BS),
             '`' => Some(Edit::BsBypass),
             '&' if entity_at(&text, i) => Some(Edit::BsBypass),
             '<' if next
@@ -308,7 +318,7 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
             {
                 Some(BS)
             }
-            ']' if !is_link[i] && matches!(next, Some('(') | Some('[')) => Some(BS),
+            ']' if !is_link(i) && matches!(next, Some('(') | Some('[')) => Some(BS),
             _ => None,
         };
         if let Some(e) = e {
@@ -337,7 +347,7 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
     line_start_edits(&text, line_index, heading, list_item, &mut edits);
 
     // Linkify mask.
-    let mask = linkify_mask(&text, &is_link, &owner, &sig, &same_sig);
+    let mask = linkify_mask(&text, &piece, &piece_link, &same_sig);
 
     let mut i = 0;
     while i < n {
@@ -345,7 +355,7 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
             let masked = !e.bypass_mask()
                 && (i..i + e.delete().max(1)).any(|p| mask.get(p).copied().unwrap_or(false));
             if !masked {
-                if let Some(o) = owner[i] {
+                if let Some(o) = owner(i) {
                     outputs[o].to_mut().push_str(e.insert());
                 }
                 if e.delete() > 0 {
@@ -354,7 +364,7 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
                 }
             }
         }
-        if let Some(o) = owner[i] {
+        if let Some(o) = owner(i) {
             outputs[o].to_mut().push(text[i]);
         }
         i += 1;
@@ -568,12 +578,12 @@ fn line_start_edits(
 }
 
 /// Marks characters a Markdown linkifier would claim as a URL or e-mail,
-/// when the claim lies within one run of identical decorator marks.
+/// when the claim lies within one run of identical decorator marks. `piece` is the piece of
+/// each character (`OPAQUE` for none), `piece_link` whether a piece is link text.
 fn linkify_mask(
     text: &[char],
-    is_link: &[bool],
-    owner: &[Option<usize>],
-    sig: &[usize],
+    piece: &[usize],
+    piece_link: &[bool],
     same_sig: &dyn Fn(usize, usize) -> bool,
 ) -> Vec<bool> {
     let n = text.len();
@@ -586,7 +596,7 @@ fn linkify_mask(
     let mut mask = vec![false; n];
     let probe: Vec<char> = (0..n)
         .map(|i| {
-            if owner[i].is_none() || is_link[i] {
+            if piece[i] == OPAQUE || piece_link[piece[i]] {
                 ' '
             } else {
                 text[i]
@@ -658,8 +668,8 @@ fn linkify_mask(
         if s >= e {
             continue;
         }
-        let first = sig[s];
-        if (s..e).all(|k| sig[k] != usize::MAX && same_sig(sig[k], first)) {
+        let first = piece[s];
+        if (s..e).all(|k| piece[k] != OPAQUE && same_sig(piece[k], first)) {
             for m in mask.iter_mut().take(e).skip(s) {
                 *m = true;
             }
