@@ -275,7 +275,6 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
         .map(|p| matches!(p, Piece::Text { link: true, .. }))
         .collect();
     let is_link = |i: usize| piece[i] != OPAQUE && piece_link[piece[i]];
-    let owner = |i: usize| (piece[i] != OPAQUE).then(|| offset + piece[i]);
     // The decorators of a text piece, sorted: pieces with the same ones are one run of
     // identical decorator marks (computed only when a linkify claim crosses pieces).
     let decorators = |i: usize| -> Option<Vec<&str>> {
@@ -295,12 +294,6 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
     };
     let n = text.len();
     let mut edits: Vec<Option<Edit>> = vec![None; n];
-    // Every text piece of the line gets an output of about its own size.
-    for (i, p) in pieces.iter().enumerate() {
-        if let Piece::Text { raw, .. } = p {
-            outputs[offset + i] = Cow::Owned(String::with_capacity(raw.len() + 8));
-        }
-    }
     let add = |edits: &mut Vec<Option<Edit>>, at: usize, e: Edit| {
         if at < edits.len() && edits[at].is_none() {
             edits[at] = Some(e);
@@ -348,26 +341,71 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
 
     // Linkify mask.
     let mask = linkify_mask(&text, &piece, &piece_link, &same_sig);
+    write_pieces(pieces, &edits, &mask, &mut outputs[offset..]);
+}
 
+/// Writes each text piece with the edits of its characters applied (`edits` and `mask` are
+/// indexed like the joined line). The text between edits is copied from the piece as a
+/// slice; a piece without edits is borrowed.
+fn write_pieces<'t>(
+    pieces: &[Piece<'t>],
+    edits: &[Option<Edit>],
+    mask: &[bool],
+    outputs: &mut [Cow<'t, str>],
+) {
+    // The edit at a character of the line, unless the linkify mask hides it.
+    let edit_at = |i: usize| {
+        edits
+            .get(i)
+            .copied()
+            .flatten()
+            .filter(|e| e.bypass_mask() || !mask.get(i).copied().unwrap_or(false))
+    };
+    // Index in the joined line of the current character.
     let mut i = 0;
-    while i < n {
-        if let Some(e) = edits[i] {
-            let masked = !e.bypass_mask()
-                && (i..i + e.delete().max(1)).any(|p| mask.get(p).copied().unwrap_or(false));
-            if !masked {
-                if let Some(o) = owner(i) {
-                    outputs[o].to_mut().push_str(e.insert());
+    for (p, piece) in pieces.iter().enumerate() {
+        let Piece::Text { raw, link, .. } = piece else {
+            // An inline object or break: one character, never written.
+            i += 1;
+            continue;
+        };
+        let mut out: Option<String> = None;
+        // Bytes of `raw` already written to `out`.
+        let mut done = 0;
+        let flush = |out: &mut Option<String>, upto: usize, done: &mut usize| {
+            let o = out.get_or_insert_with(|| String::with_capacity(raw.len() + 8));
+            o.push_str(&raw[*done..upto]);
+            *done = upto;
+        };
+        for (at, c) in raw.char_indices() {
+            if *link && matches!(c, '[' | ']' | '\\') {
+                // The backslash the joined line has before this character (link text).
+                flush(&mut out, at, &mut done);
+                let o = out.get_or_insert_with(String::new);
+                if let Some(e) = edit_at(i) {
+                    o.push_str(e.insert());
                 }
+                o.push('\\');
+                i += 1;
+            }
+            if let Some(e) = edit_at(i) {
+                flush(&mut out, at, &mut done);
+                let o = out.get_or_insert_with(String::new);
+                o.push_str(e.insert());
                 if e.delete() > 0 {
-                    i += e.delete();
-                    continue;
+                    // The character is replaced by the insert.
+                    done = at + c.len_utf8();
                 }
             }
+            i += 1;
         }
-        if let Some(o) = owner(i) {
-            outputs[o].to_mut().push(text[i]);
-        }
-        i += 1;
+        outputs[p] = match out {
+            Some(mut o) => {
+                o.push_str(&raw[done..]);
+                Cow::Owned(o)
+            }
+            None => Cow::Borrowed(raw),
+        };
     }
 }
 
@@ -860,6 +898,21 @@ mod tests {
         assert_eq!(escape_two(&["em"], &["em", "k1"]), claimed);
         assert_eq!(escape_two(&["em"], &["strong"]), escaped);
         assert_eq!(escape_two(&[], &["em"]), escaped);
+    }
+
+    /// A line that would read as indented code or start with a tab keeps its text: the
+    /// first space or the tab is replaced by its entity, nothing else changes.
+    #[test]
+    fn leading_spaces_and_tabs_become_entities() {
+        let one = |t: &str| escape(&[(t.to_owned(), false)], false);
+        assert_eq!(one("    a b"), ["&#32;   a b"]);
+        assert_eq!(one("\tb\tc"), ["&#9;b\tc"]);
+        assert_eq!(one("  \tc"), ["  &#9;c"]);
+        // Split over spans: the entity lands in the span that had the character.
+        assert_eq!(
+            escape(&[("  ".to_owned(), false), ("  d".to_owned(), true)], false),
+            ["&#32; ", "  d"]
+        );
     }
 
     proptest! {
