@@ -843,14 +843,19 @@ mod tests {
                 marks: &[],
             })
             .collect();
+        escape_pieces(&pieces, &[], full)
+    }
+
+    /// One line of `pieces` (the first line of a normal block), escaped.
+    fn escape_pieces(pieces: &[Piece<'_>], def_keys: &[Cow<'_, str>], full: bool) -> Vec<String> {
         let mut outputs = vec![Cow::Borrowed(""); pieces.len()];
         let line = Line {
-            pieces: &pieces,
+            pieces,
             offset: 0,
             index: 0,
             heading: false,
             list_item: false,
-            def_keys: &[],
+            def_keys,
         };
         if full {
             escape_line(&line, &mut outputs);
@@ -879,18 +884,7 @@ mod tests {
                     marks: &second,
                 },
             ];
-            let def_keys = [Cow::Borrowed("k1")];
-            let mut outputs = vec![Cow::Borrowed(""); 2];
-            let line = Line {
-                pieces: &pieces,
-                offset: 0,
-                index: 0,
-                heading: false,
-                list_item: false,
-                def_keys: &def_keys,
-            };
-            process_line(&line, &mut outputs);
-            outputs.into_iter().map(Cow::into_owned).collect()
+            escape_pieces(&pieces, &[Cow::Borrowed("k1")], false)
         };
         let claimed = ["see https://example.com/a", "*b*c"];
         let escaped = ["see https://example.com/a", "\\*b\\*c"];
