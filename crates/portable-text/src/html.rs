@@ -329,9 +329,9 @@ pub(crate) fn render_custom<C: HtmlComponents + ?Sized>(
     if !c.custom_type(o, inline, out) {
         let name = match o.get("_type") {
             Some(crate::model::Value::Str(t)) => t.to_string(),
-            Some(crate::model::Value::Raw(r)) => match crate::json::raw_str(r.get()) {
+            Some(crate::model::Value::Raw(r)) => match crate::json::raw_str(r) {
                 Some(t) => t.into_owned(),
-                None => r.get().to_owned(),
+                None => (*r).to_owned(),
             },
             Some(crate::model::Value::Json(j)) => match j {
                 serde_json::Value::Object(_) => "[object Object]".to_owned(),

@@ -1,10 +1,14 @@
 //! The Portable Text model.
 //!
 //! Parsing is a single pass over the input with borrowed strings: every object
-//! keeps its fields in input order, as raw JSON slices (`&RawValue`), except
-//! the lists that carry the document's structure (`body`, `children`,
-//! `markDefs`), which are parsed into objects straight away. Scalar fields are
-//! decoded lazily from their raw slices; strings without escapes are borrowed.
+//! keeps its fields in input order, as raw JSON slices (`&str`), except the
+//! lists that carry the document's structure (`body`, `children`, `markDefs`),
+//! which are parsed into objects straight away. Scalar fields are decoded
+//! lazily from their raw slices; strings without escapes are borrowed.
+//!
+//! Well-formed input of the usual shape goes through a hand-written parser
+//! (`fast`); anything else, including every error, through serde, which the
+//! fast path is tested against.
 //!
 //! Because the raw slices and the key order are kept, any custom object can be
 //! printed back as JSON (the Markdown fallback does that) with its keys in the
@@ -18,6 +22,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::json::{js_stringify, raw_str, write_json_string};
+
+mod fast;
 
 /// A map key or string that borrows from the input when it has no escapes.
 struct Key<'a>(Cow<'a, str>);
@@ -48,7 +54,7 @@ impl<'de> Deserialize<'de> for Key<'de> {
 #[derive(Debug, Clone)]
 pub enum Value<'a> {
     /// The field's JSON text, exactly as it appeared in the input.
-    Raw(&'a RawValue),
+    Raw(&'a str),
     /// A string field that the model reads directly (`_type`, `_key`,
     /// `text`, `style`, `listItem`), decoded in the parsing pass.
     Str(Cow<'a, str>),
@@ -93,29 +99,30 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(6));
         while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
-            let structural = match self.0 {
-                Mode::Top => match &*k {
-                    "body" => Some(Mode::Node),
-                    "children" | "markDefs" => Some(Mode::Plain),
-                    _ => None,
-                },
-                Mode::Node => match &*k {
-                    "children" | "markDefs" => Some(Mode::Plain),
-                    _ => None,
-                },
-                Mode::Plain => None,
-            };
-            let v = match structural {
-                Some(entry_mode) => map.next_value_seed(ListSeed(entry_mode))?,
-                None if matches!(&*k, "_type" | "_key" | "text" | "style" | "listItem") => {
-                    map.next_value_seed(StrSeed)?
-                }
-                None => Value::Raw(map.next_value::<&'de RawValue>()?),
+            let v = match entry_mode(self.0, &k) {
+                Some(m) => map.next_value_seed(ListSeed(m))?,
+                None if is_str_field(&k) => map.next_value_seed(StrSeed)?,
+                None => Value::Raw(map.next_value::<&'de RawValue>()?.get()),
             };
             fields.push((k, v));
         }
         Ok(Object { fields })
     }
+}
+
+/// The mode of the objects in a structural list under `key` in an object parsed in
+/// `mode`, or `None` when the field is not structural there.
+fn entry_mode(mode: Mode, key: &str) -> Option<Mode> {
+    match (mode, key) {
+        (Mode::Top, "body") => Some(Mode::Node),
+        (Mode::Top | Mode::Node, "children" | "markDefs") => Some(Mode::Plain),
+        _ => None,
+    }
+}
+
+/// The string fields the model reads directly, decoded while parsing.
+fn is_str_field(key: &str) -> bool {
+    matches!(key, "_type" | "_key" | "text" | "style" | "listItem")
 }
 
 /// A string decoded in place (borrowed when it has no escapes); any other
@@ -260,6 +267,14 @@ pub(crate) struct Input<'a> {
 /// Parses a Portable Text value: an array of blocks, one block, or a Sanity
 /// document whose `body` holds the blocks.
 pub(crate) fn parse(json: &str) -> Result<Input<'_>, serde_json::Error> {
+    match fast::parse(json) {
+        Some(input) => Ok(input),
+        None => parse_with_serde(json),
+    }
+}
+
+/// [`parse`] by serde: the reference for the fast path, and the one that reports errors.
+fn parse_with_serde(json: &str) -> Result<Input<'_>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(json);
     let top = de.deserialize_any(TopVisitor)?;
     de.end()?;
@@ -281,25 +296,30 @@ impl<'de> Visitor<'de> for TopVisitor {
         Ok(Input { entries })
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let mut obj = ObjectVisitor(Mode::Top).visit_map(map)?;
-        // A document: has a `body` list and is not itself a block.
-        let is_doc = obj.has("body") && !obj.has("children");
-        if is_doc {
-            if let Some(pos) = obj.fields.iter().rposition(|(k, _)| k == "body") {
-                let (_, v) = obj.fields.swap_remove(pos);
-                return match v {
-                    Value::List(entries) => Ok(Input { entries }),
-                    Value::Json(serde_json::Value::Null) => Ok(Input {
-                        entries: Vec::new(),
-                    }),
-                    _ => Err(de::Error::custom("the document's `body` is not an array")),
-                };
-            }
-        }
-        Ok(Input {
-            entries: vec![Entry::Object(obj)],
-        })
+        let obj = ObjectVisitor(Mode::Top).visit_map(map)?;
+        document_input(obj).map_err(de::Error::custom)
     }
+}
+
+/// The input given as one object: a document's `body` (a document has a `body` list and is
+/// not itself a block), or else the object as a single block.
+fn document_input(mut obj: Object<'_>) -> Result<Input<'_>, &'static str> {
+    let is_doc = obj.has("body") && !obj.has("children");
+    if is_doc {
+        if let Some(pos) = obj.fields.iter().rposition(|(k, _)| k == "body") {
+            let (_, v) = obj.fields.swap_remove(pos);
+            return match v {
+                Value::List(entries) => Ok(Input { entries }),
+                Value::Json(serde_json::Value::Null) => Ok(Input {
+                    entries: Vec::new(),
+                }),
+                _ => Err("the document's `body` is not an array"),
+            };
+        }
+    }
+    Ok(Input {
+        entries: vec![Entry::Object(obj)],
+    })
 }
 
 impl<'a> Object<'a> {
@@ -321,7 +341,7 @@ impl<'a> Object<'a> {
     /// The raw JSON text of a field (None for parsed structural lists).
     pub fn raw(&self, key: &str) -> Option<&'a str> {
         match self.get(key) {
-            Some(Value::Raw(r)) => Some(r.get()),
+            Some(Value::Raw(r)) => Some(r),
             _ => None,
         }
     }
@@ -330,7 +350,7 @@ impl<'a> Object<'a> {
     pub fn str(&self, key: &str) -> Option<Cow<'a, str>> {
         match self.get(key)? {
             Value::Str(s) => Some(s.clone()),
-            Value::Raw(r) => raw_str(r.get()),
+            Value::Raw(r) => raw_str(r),
             _ => None,
         }
     }
@@ -341,7 +361,7 @@ impl<'a> Object<'a> {
         match self.get(key)? {
             Value::Str(s) => Some(s),
             Value::Raw(r) => {
-                let inner = r.get().strip_prefix('"')?.strip_suffix('"')?;
+                let inner = r.strip_prefix('"')?.strip_suffix('"')?;
                 if inner.contains('\\') {
                     None
                 } else {
@@ -383,7 +403,7 @@ impl<'a> Object<'a> {
     /// `asset`, `crop`, `highlightedLines`). None when missing or mistyped.
     pub fn field<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
         match self.get(key)? {
-            Value::Raw(r) => serde_json::from_str(r.get()).ok(),
+            Value::Raw(r) => serde_json::from_str(r).ok(),
             other => {
                 let mut s = String::new();
                 write_value(other, &mut s);
@@ -446,7 +466,7 @@ fn write_object(o: &Object<'_>, s: &mut String) {
 
 fn write_value(v: &Value<'_>, s: &mut String) {
     match v {
-        Value::Raw(r) => s.push_str(r.get()),
+        Value::Raw(r) => s.push_str(r),
         Value::Str(t) => write_json_string(t, s),
         Value::Json(j) => s.push_str(&j.to_string()),
         Value::List(items) => {

@@ -112,7 +112,7 @@ pub fn classify_object<'n, 'a>(o: &'n Object<'a>) -> Node<'n, 'a> {
             }
             l
         }
-        Some(Value::Raw(r)) if raw_is_falsy(r.get()) => &[],
+        Some(Value::Raw(r)) if raw_is_falsy(r) => &[],
         Some(Value::Json(j)) if json_is_falsy(j) => &[],
         Some(_) => return Node::Custom(o),
     };
@@ -133,10 +133,10 @@ pub fn classify_object<'n, 'a>(o: &'n Object<'a>) -> Node<'n, 'a> {
         None => StyleRef::Normal,
         Some(Value::Str(st)) if st.is_empty() => StyleRef::Normal,
         Some(Value::Str(st)) => StyleRef::Str(st),
-        Some(Value::Raw(r)) if raw_is_falsy(r.get()) => StyleRef::Normal,
+        Some(Value::Raw(r)) if raw_is_falsy(r) => StyleRef::Normal,
         Some(Value::Raw(r)) => match o.str_ref("style") {
             Some(st) => StyleRef::Str(st),
-            None => StyleRef::Str(r.get()),
+            None => StyleRef::Str(r),
         },
         Some(Value::Json(j)) if json_is_falsy(j) => StyleRef::Normal,
         Some(_) => StyleRef::Str("\u{0}non-string style"),
