@@ -184,9 +184,10 @@ fn needs_slow_path(pieces: &[Piece<'_>], line_index: usize, heading: bool) -> bo
     false
 }
 
-/// Whether a piece of text may need an inline edit: a superset of the inline rules of
-/// [`process_line`], decided on the piece alone. A character whose rule depends on the
-/// next character counts as a hazard at the end of the piece (the next piece decides).
+/// Whether a piece of text may need an inline edit other than [`escape_angles`]: a superset
+/// of the inline rules of [`escape_line`], decided on the piece alone. A character whose
+/// rule depends on the next character counts as a hazard at the end of the piece (the next
+/// piece decides).
 fn has_inline_hazard(raw: &[u8], link: bool) -> bool {
     let mut k = 0;
     loop {
@@ -214,13 +215,30 @@ fn has_inline_hazard(raw: &[u8], link: bool) -> bool {
         let Some(&c) = raw.get(k) else { return false };
         let next = raw.get(k + 1).copied();
         let hazard = match c {
-            b'`' | b'*' | b'_' => true,
+            b'`' | b'*' => true,
+            b'_' => {
+                // A run of underscores between ASCII letters or digits (`snake_case`) can
+                // neither open nor close emphasis.
+                let end = k + raw[k..].iter().take_while(|b| **b == b'_').count();
+                let word = |i: Option<usize>| {
+                    i.and_then(|i| raw.get(i))
+                        .is_some_and(|b| b.is_ascii_alphanumeric())
+                };
+                if word(k.checked_sub(1)) && word(Some(end)) {
+                    k = end;
+                    continue;
+                }
+                true
+            }
             // Link text gets a backslash before each of these.
             b'[' => link,
             b'\\' => link || next.is_none_or(|d| d.is_ascii_punctuation()),
             b']' => link || next.is_none_or(|d| d == b'(' || d == b'['),
             b'~' => next.is_none_or(|d| d == b'~'),
-            b'<' => next.is_none_or(|d| d.is_ascii_alphabetic() || matches!(d, b'/' | b'!' | b'?')),
+            // Before a letter, `/`, `!` or `?` in the piece, `<` gets its backslash from
+            // `escape_angles` whatever the rest of the line holds (no linkify claim
+            // contains a `<`); at the piece's end the next piece decides.
+            b'<' => next.is_none(),
             // Entities start `&#` or `&` and a letter.
             _ => next.is_none_or(|d| d == b'#' || d.is_ascii_alphabetic()),
         };
@@ -229,6 +247,28 @@ fn has_inline_hazard(raw: &[u8], link: bool) -> bool {
         }
         k += 1;
     }
+}
+
+/// `raw` with a backslash before each `<` that starts something tag-like (the one inline
+/// edit the fast path makes); borrowed when there is none.
+fn escape_angles(raw: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut done = 0;
+    let b = raw.as_bytes();
+    for (i, _) in raw.match_indices('<') {
+        if b.get(i + 1)
+            .is_some_and(|d| d.is_ascii_alphabetic() || matches!(d, b'/' | b'!' | b'?'))
+        {
+            out.push_str(&raw[done..i]);
+            out.push('\\');
+            done = i;
+        }
+    }
+    if done == 0 && out.is_empty() {
+        return Cow::Borrowed(raw);
+    }
+    out.push_str(&raw[done..]);
+    Cow::Owned(out)
 }
 
 /// One line of a block: its pieces (a slice of the block's), where they start in the
@@ -247,9 +287,9 @@ fn process_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
     if !needs_slow_path(line.pieces, line.index, line.heading) {
         for (i, p) in line.pieces.iter().enumerate() {
             if let Piece::Text { raw, .. } = p {
-                // Each piece belongs to exactly one line, so its output is
-                // still empty here: borrow the text instead of copying it.
-                outputs[line.offset + i] = Cow::Borrowed(raw);
+                // Each piece belongs to exactly one line, so its output is still empty
+                // here; a piece without edits is borrowed, not copied.
+                outputs[line.offset + i] = escape_angles(raw);
             }
         }
         return;
@@ -862,6 +902,18 @@ mod tests {
 
     /// The escaped pieces of one line, by the fast check or always by the full escaper.
     fn escape(texts: &[(String, bool)], full: bool) -> Vec<String> {
+        escape_in(texts, full, LineKind::default())
+    }
+
+    /// Where a line is: which line of its block, in a heading or a list item.
+    #[derive(Clone, Copy, Default, Debug)]
+    struct LineKind {
+        index: usize,
+        heading: bool,
+        list_item: bool,
+    }
+
+    fn escape_in(texts: &[(String, bool)], full: bool, kind: LineKind) -> Vec<String> {
         let pieces: Vec<Piece<'_>> = texts
             .iter()
             .map(|(t, link)| Piece::Text {
@@ -870,18 +922,23 @@ mod tests {
                 marks: &[],
             })
             .collect();
-        escape_pieces(&pieces, &[], full)
+        escape_pieces(&pieces, &[], full, kind)
     }
 
     /// One line of `pieces` (the first line of a normal block), escaped.
-    fn escape_pieces(pieces: &[Piece<'_>], def_keys: &[Cow<'_, str>], full: bool) -> Vec<String> {
+    fn escape_pieces(
+        pieces: &[Piece<'_>],
+        def_keys: &[Cow<'_, str>],
+        full: bool,
+        kind: LineKind,
+    ) -> Vec<String> {
         let mut outputs = vec![Cow::Borrowed(""); pieces.len()];
         let line = Line {
             pieces,
             offset: 0,
-            index: 0,
-            heading: false,
-            list_item: false,
+            index: kind.index,
+            heading: kind.heading,
+            list_item: kind.list_item,
             def_keys,
         };
         if full {
@@ -911,7 +968,7 @@ mod tests {
                     marks: &second,
                 },
             ];
-            escape_pieces(&pieces, &[Cow::Borrowed("k1")], false)
+            escape_pieces(&pieces, &[Cow::Borrowed("k1")], false, LineKind::default())
         };
         let claimed = ["see https://example.com/a", "*b*c"];
         let escaped = ["see https://example.com/a", "\\*b\\*c"];
@@ -946,12 +1003,16 @@ mod tests {
         fn the_fast_check_never_skips_an_edit(
             texts in proptest::collection::vec((prop_oneof![
                 // Short: hazards at span boundaries.
-                "[ a&#;<>/!?~\\\\\\[\\]()]{0,4}",
+                "[ a1&#;<>/!?~_*=+.\t\\-\\\\\\[\\]()]{0,4}",
                 // Longer: hazards anywhere in a word of eight bytes, or in the tail after it.
-                "[a-z ]{0,12}[ a&#;<>/!?~\\\\\\[\\]()]{0,3}[a-z ]{0,12}",
-            ], any::<bool>()), 1..6)
+                "[a-z0-9 ]{0,12}[ a&#;<>/!?~_*\\\\\\[\\]()]{0,3}[a-z0-9 ]{0,12}",
+            ], any::<bool>()), 1..6),
+            index in 0usize..2,
+            heading in any::<bool>(),
+            list_item in any::<bool>(),
         ) {
-            prop_assert_eq!(escape(&texts, false), escape(&texts, true));
+            let kind = LineKind { index, heading, list_item };
+            prop_assert_eq!(escape_in(&texts, false, kind), escape_in(&texts, true, kind));
         }
     }
 }
