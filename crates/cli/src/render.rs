@@ -217,7 +217,7 @@ fn read_parts(
         let end = n == 0;
         if !end {
             // Keep the unfinished last line for the next part.
-            let Some(cut) = bytes.iter().rposition(|b| *b == b'\n') else {
+            let Some(cut) = memchr::memrchr(b'\n', &bytes) else {
                 carry = bytes;
                 continue;
             };
@@ -225,7 +225,7 @@ fn read_parts(
             bytes.truncate(cut + 1);
         }
         if !bytes.is_empty() {
-            let lines = bytes.iter().filter(|b| **b == b'\n').count();
+            let lines = memchr::memchr_iter(b'\n', &bytes).count();
             let part = Part {
                 seq,
                 first_line,
@@ -269,8 +269,14 @@ fn write_in_order(
 fn render_part(part: &Part, format: Format, sanity: &SanityConfig) -> Chunk {
     let mut out = String::with_capacity(part.bytes.len() + part.bytes.len() / 4);
     let mut scratch = String::new();
-    for (i, line) in part.bytes.split(|b| *b == b'\n').enumerate() {
+    let mut start = 0;
+    for (i, end) in memchr::memchr_iter(b'\n', &part.bytes)
+        .chain([part.bytes.len()])
+        .enumerate()
+    {
         let n = part.first_line + i;
+        let line = &part.bytes[start..end];
+        start = end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let line = match std::str::from_utf8(line) {
             Ok(line) => line,
