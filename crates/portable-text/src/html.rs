@@ -380,7 +380,7 @@ pub(crate) fn render_inline<C: HtmlComponents + ?Sized>(
         let spans: Option<Vec<_>> = b.children.iter().map(span_view).collect();
         if let Some(spans) = spans {
             for s in &spans {
-                for (i, line) in s.text.split('\n').enumerate() {
+                for (i, line) in crate::scan::lines(&s.text).enumerate() {
                     if i > 0 {
                         c.hard_break(out);
                     }

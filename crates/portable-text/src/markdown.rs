@@ -45,7 +45,7 @@ pub trait MarkdownComponents {
                 if children.is_empty() {
                     out.push('>');
                 } else {
-                    for (i, line) in children.split('\n').enumerate() {
+                    for (i, line) in crate::scan::lines(children).enumerate() {
                         if i > 0 {
                             out.push('\n');
                         }
@@ -703,7 +703,7 @@ fn builtin<C: MarkdownComponents + ?Sized>(
             let parts = render_nested(ctx, &content, true);
             ctx.depth.set(ctx.depth.get() - 1);
             let joined = parts.join("\n\n");
-            for (i, line) in joined.split('\n').enumerate() {
+            for (i, line) in crate::scan::lines(&joined).enumerate() {
                 if i > 0 {
                     out.push('\n');
                 }

@@ -91,7 +91,7 @@ pub(crate) fn plan<'t>(
         match s {
             Some(span) => {
                 let link = span.marks.iter().any(|m| link_keys.iter().any(|k| k == m));
-                for (i, line) in span.text.split('\n').enumerate() {
+                for (i, line) in crate::scan::lines(&span.text).enumerate() {
                     if i > 0 {
                         pieces.push(if break_has_newline {
                             Piece::Break
@@ -179,7 +179,7 @@ fn needs_slow_path(pieces: &[Piece<'_>], line_index: usize, heading: bool) -> bo
         // A `#` anywhere may end up in the closing-sequence position.
         return pieces
             .iter()
-            .any(|p| matches!(p, Piece::Text { raw, .. } if raw.contains('#')));
+            .any(|p| matches!(p, Piece::Text { raw, .. } if memchr::memchr(b'#', raw.as_bytes()).is_some()));
     }
     false
 }
@@ -255,7 +255,7 @@ fn escape_angles(raw: &str) -> Cow<'_, str> {
     let mut out = String::new();
     let mut done = 0;
     let b = raw.as_bytes();
-    for (i, _) in raw.match_indices('<') {
+    for i in memchr::memchr_iter(b'<', b) {
         if b.get(i + 1)
             .is_some_and(|d| d.is_ascii_alphabetic() || matches!(d, b'/' | b'!' | b'?'))
         {

@@ -54,12 +54,31 @@ pub(crate) fn find(
     i
 }
 
+/// The lines of `s` split at each `\n` (like `str::split('\n')`, found with a vectorised
+/// search: span text is split into lines on every render).
+pub(crate) fn lines(s: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', s.as_bytes())
+        .chain([s.len()])
+        .map(move |end| {
+            // `\n` is one byte, so both ends are character boundaries.
+            let line = s.get(start..end).unwrap_or("");
+            start = end + 1;
+            line
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn lines_split_like_str_split(s in "[a\n\u{e9}]{0,12}") {
+            prop_assert_eq!(lines(&s).collect::<Vec<_>>(), s.split('\n').collect::<Vec<_>>());
+        }
+
         #[test]
         fn word_tests_match_byte_tests(bytes in proptest::collection::vec(any::<u8>(), 8), byte in any::<u8>(), limit in 0u8..=0x80) {
             let w = word(&bytes);

@@ -166,7 +166,7 @@ impl<'a> MarkTree<'a> {
                 Some(s) => {
                     let text: &str = &s.text;
                     let mut start = 0;
-                    for (n, line) in text.split('\n').enumerate() {
+                    for (n, line) in crate::scan::lines(text).enumerate() {
                         if n > 0 {
                             let id = tree.nodes.len();
                             tree.nodes.push(MNode::Break);
