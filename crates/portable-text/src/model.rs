@@ -323,22 +323,23 @@ fn document_input(mut obj: Object<'_>) -> Result<Input<'_>, &'static str> {
 }
 
 impl<'a> Object<'a> {
-    /// Parses one JSON object (used for nested content such as a callout's
-    /// `content`, parsed on demand from a raw field).
+    /// Whether the object has a field named `key`.
     pub(crate) fn has(&self, key: &str) -> bool {
-        self.fields.iter().any(|(k, _)| k == key)
+        self.fields.iter().any(|(k, _)| same_key(k, key))
     }
 
     /// The last value stored under `key` (JSON's "last one wins").
+    #[inline]
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
         self.fields
             .iter()
             .rev()
-            .find(|(k, _)| k == key)
+            .find(|(k, _)| same_key(k, key))
             .map(|(_, v)| v)
     }
 
     /// The raw JSON text of a field (None for parsed structural lists).
+    #[inline]
     pub fn raw(&self, key: &str) -> Option<&'a str> {
         match self.get(key) {
             Some(Value::Raw(r)) => Some(r),
@@ -347,6 +348,7 @@ impl<'a> Object<'a> {
     }
 
     /// A string field (None when missing or not a string).
+    #[inline]
     pub fn str(&self, key: &str) -> Option<Cow<'a, str>> {
         match self.get(key)? {
             Value::Str(s) => Some(s.clone()),
@@ -357,6 +359,7 @@ impl<'a> Object<'a> {
 
     /// A string field, borrowed from the object (None when missing, not a
     /// string, or — for fields kept raw — written with escape sequences).
+    #[inline]
     pub fn str_ref(&self, key: &str) -> Option<&str> {
         match self.get(key)? {
             Value::Str(s) => Some(s),
@@ -373,6 +376,7 @@ impl<'a> Object<'a> {
     }
 
     /// True when the field is the string `value`.
+    #[inline]
     pub fn str_is(&self, key: &str, value: &str) -> bool {
         match self.str_ref(key) {
             Some(s) => s == value,
@@ -428,6 +432,7 @@ impl<'a> Object<'a> {
     }
 
     /// Structural list field (`children`, `markDefs`, `body`) when it is a list.
+    #[inline]
     pub fn list(&self, key: &str) -> Option<&[Entry<'a>]> {
         match self.get(key) {
             Some(Value::List(l)) => Some(l),
@@ -449,6 +454,13 @@ impl<'a> Object<'a> {
         js_stringify(&self.to_json(), indent, &mut out);
         out
     }
+}
+
+/// `field == key`, written so that for a constant `key` (the usual lookup, once inlined) the
+/// byte comparison has a constant length and is done in registers instead of a call.
+#[inline]
+fn same_key(field: &str, key: &str) -> bool {
+    field.len() == key.len() && field.as_bytes().get(..key.len()) == Some(key.as_bytes())
 }
 
 fn write_object(o: &Object<'_>, s: &mut String) {
