@@ -70,12 +70,13 @@ impl<'a> Parser<'a> {
     /// A list of objects (`[` at the current position), each parsed in `mode`.
     fn entries(&mut self, mode: Mode, capacity: usize) -> Option<Vec<Entry<'a>>> {
         self.eat(b'[')?;
-        let mut items = Vec::with_capacity(capacity);
         self.ws();
         if self.peek()? == b']' {
             self.i += 1;
-            return Some(items);
+            // Empty lists (`markDefs: []` mostly) allocate nothing.
+            return Some(Vec::new());
         }
+        let mut items = Vec::with_capacity(capacity);
         loop {
             self.ws();
             items.push(Entry::Object(self.object(mode)?));
