@@ -420,18 +420,20 @@ pub(crate) fn render<C: MarkdownComponents + ?Sized>(
         lists: list_info(&nodes),
         depth: std::cell::Cell::new(0),
     };
-    let mut buf = String::new();
     let mut prev: Option<usize> = None;
     for (i, n) in nodes.iter().enumerate() {
-        buf.clear();
-        render_node(&ctx, n, Some(i), false, None, &mut buf);
-        if buf.is_empty() {
-            continue;
-        }
+        // The spacing goes before a node only if the node renders something: write it, render
+        // the node after it, and take it back if the node wrote nothing.
+        let before = out.len();
         if let Some(p) = prev {
             out.push_str(c.block_spacing(&nodes[p], n));
         }
-        out.push_str(&buf);
+        let start = out.len();
+        render_node(&ctx, n, Some(i), false, None, out);
+        if out.len() == start {
+            out.truncate(before);
+            continue;
+        }
         prev = Some(i);
     }
     Ok(())
@@ -464,7 +466,7 @@ fn render_list_item<C: MarkdownComponents + ?Sized>(
     out: &mut String,
 ) {
     let style = force_style.unwrap_or_else(|| b.style());
-    let mut children = String::new();
+    let mut children = String::with_capacity(CHILDREN_CAPACITY);
     if style != "normal" {
         render_block(ctx, b, style, true, &mut children);
         let trimmed = children.trim_end_matches('\n').len();
@@ -485,6 +487,10 @@ fn render_list_item<C: MarkdownComponents + ?Sized>(
     ctx.c.list_item(&item, &children, out);
 }
 
+/// Starting capacity of a block's rendered children: a paragraph's worth, so most blocks
+/// never grow the buffer.
+const CHILDREN_CAPACITY: usize = 512;
+
 fn render_block<C: MarkdownComponents + ?Sized>(
     ctx: &Ctx<'_, '_, C>,
     b: &Block<'_, '_>,
@@ -493,7 +499,7 @@ fn render_block<C: MarkdownComponents + ?Sized>(
     out: &mut String,
 ) {
     let heading = matches!(style, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
-    let mut children = String::new();
+    let mut children = String::with_capacity(CHILDREN_CAPACITY);
     render_children(ctx, b, heading, list_item, &mut children);
     ctx.c.block(style, b, &children, out);
 }
