@@ -100,9 +100,11 @@ fn read_input(file: Option<&std::path::Path>) -> Result<(String, String), String
     Ok((name, text))
 }
 
-/// Input bytes per unit of work: small enough that the threads finish together and the
-/// buffers stay in cache, large enough that handing out work costs nothing.
-const PART_BYTES: usize = 256 * 1024;
+/// Input bytes per unit of work: small enough that the threads finish together (a part is
+/// a few milliseconds of work), large enough that handing out work and allocating the part
+/// and its output cost nothing. Measured on the 56 MB bench corpus: 256 KiB parts took 5-10 %
+/// longer than 512 KiB-1 MiB; 2 MiB no better.
+const PART_BYTES: usize = 1024 * 1024;
 
 /// A run of whole input lines.
 struct Part {

@@ -124,7 +124,7 @@ fn block_with_text(text: &str) -> String {
 
 #[test]
 fn ndjson_reads_lines_longer_than_a_part_crlf_and_a_last_line_without_newline() {
-    // Parts are 256 KiB: the 3 MB line is read across many reads and must stay whole.
+    // Parts are 1 MiB: the 3 MB line is read across several reads and must stay whole.
     let long = "x".repeat(3_000_000);
     let input = format!(
         "{}\r\n{}\r\n{}\n{}",
