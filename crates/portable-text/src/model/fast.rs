@@ -5,9 +5,10 @@
 //! itself: invalid JSON, a key written with escape sequences, a `\u` escape in a field the
 //! model decodes, a structural field that is not a list, a list element that is not an
 //! object, a model string field that is not a string. The caller then parses the input
-//! again with serde, which builds the value or reports the error with its line and column,
-//! so both paths accept exactly the same inputs and build the same values; a property test
-//! and the fuzz target compare them.
+//! again with serde, which builds the value or reports the error with its line and column.
+//! So parsing accepts exactly what serde accepts and builds the same values, provided that
+//! whatever this parser accepts, serde accepts and builds identically: the property tests
+//! below check that on generated and mutated JSON.
 //!
 //! Values the model keeps raw are skipped with an explicit stack, so nesting depth costs
 //! heap, not stack.
