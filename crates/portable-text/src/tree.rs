@@ -73,22 +73,27 @@ impl<'a> MarkTree<'a> {
     pub fn build(block: &Block<'_, 'a>) -> MarkTree<'a> {
         let children = block.children;
         let spans: Vec<Option<SpanView<'a>>> = children.iter().map(span_view).collect();
-        // occ[i][j]: how many consecutive spans from i carry spans[i].marks[j].
-        let mut occ: Vec<Vec<u32>> = vec![Vec::new(); spans.len()];
+        // occ[start[i] + j]: how many consecutive spans from i carry spans[i].marks[j]
+        // (one flat table: `start[i]` is where span i's row begins).
+        let mut start = Vec::with_capacity(spans.len() + 1);
+        start.push(0);
+        for s in &spans {
+            let len = s.as_ref().map_or(0, |s| s.marks.len());
+            start.push(start.last().copied().unwrap_or(0) + len);
+        }
+        let mut occ = vec![0u32; start.last().copied().unwrap_or(0)];
         for i in (0..spans.len()).rev() {
             let Some(s) = &spans[i] else { continue };
-            let mut row = Vec::with_capacity(s.marks.len());
-            for m in &s.marks {
+            for (j, m) in s.marks.iter().enumerate() {
                 let n = match spans.get(i + 1) {
                     Some(Some(next)) => match next.marks.iter().position(|x| x == m) {
-                        Some(p) => 1 + occ[i + 1].get(p).copied().unwrap_or(0),
+                        Some(p) => 1 + occ[start[i + 1] + p],
                         None => 1,
                     },
                     _ => 1,
                 };
-                row.push(n);
+                occ[start[i] + j] = n;
             }
-            occ[i] = row;
         }
         let mut tree = MarkTree {
             spans: Vec::new(),
@@ -98,51 +103,47 @@ impl<'a> MarkTree<'a> {
         };
         // Stack of open mark nodes: (node id, mark name).
         let mut stack: Vec<(usize, Cow<'a, str>)> = Vec::new();
+        // The marks a span needs, in opening order (reused from span to span).
+        let mut needed: Vec<(u32, i32, Cow<'a, str>)> = Vec::new();
         for (i, child) in children.iter().enumerate() {
-            let mut needed: Vec<Cow<'a, str>> = match &spans[i] {
-                Some(s) if !s.marks.is_empty() => {
-                    // JS keeps one occurrence count per distinct mark name
-                    // (the first occurrence's).
-                    let small = s.marks.len() <= 8;
-                    let mut first: HashMap<&str, u32> = HashMap::new();
-                    if !small {
-                        for (p, m) in s.marks.iter().enumerate() {
-                            first.entry(&**m).or_insert(occ[i][p]);
-                        }
+            needed.clear();
+            if let Some(s) = &spans[i] {
+                let row = &occ[start[i]..start[i + 1]];
+                // JS keeps one occurrence count per distinct mark name (the first
+                // occurrence's).
+                let small = s.marks.len() <= 8;
+                let mut first: HashMap<&str, u32> = HashMap::new();
+                if !small {
+                    for (p, m) in s.marks.iter().enumerate() {
+                        first.entry(&**m).or_insert(row[p]);
                     }
-                    let count = |m: &str| -> u32 {
-                        if small {
-                            s.marks
-                                .iter()
-                                .position(|x| x == m)
-                                .map(|p| occ[i][p])
-                                .unwrap_or(1)
-                        } else {
-                            first.get(m).copied().unwrap_or(1)
-                        }
-                    };
-                    let mut ms: Vec<(u32, i32, Cow<'a, str>)> = s
-                        .marks
-                        .iter()
-                        .map(|m| (count(m), known_pos(m), m.clone()))
-                        .collect();
-                    ms.sort_by(|a, b| {
-                        if a.0 != b.0 {
-                            return b.0.cmp(&a.0);
-                        }
-                        if a.1 == b.1 {
-                            locale_cmp(&a.2, &b.2)
-                        } else {
-                            a.1.cmp(&b.1)
-                        }
-                    });
-                    ms.into_iter().map(|(_, _, m)| m).collect()
                 }
-                _ => Vec::new(),
-            };
+                let count = |m: &str| -> u32 {
+                    if small {
+                        s.marks
+                            .iter()
+                            .position(|x| x == m)
+                            .map(|p| row[p])
+                            .unwrap_or(1)
+                    } else {
+                        first.get(m).copied().unwrap_or(1)
+                    }
+                };
+                needed.extend(s.marks.iter().map(|m| (count(m), known_pos(m), m.clone())));
+                needed.sort_by(|a, b| {
+                    if a.0 != b.0 {
+                        return b.0.cmp(&a.0);
+                    }
+                    if a.1 == b.1 {
+                        locale_cmp(&a.2, &b.2)
+                    } else {
+                        a.1.cmp(&b.1)
+                    }
+                });
+            }
             let mut pos = 0;
             while pos < stack.len() {
-                match needed.iter().position(|m| *m == stack[pos].1) {
+                match needed.iter().position(|m| m.2 == stack[pos].1) {
                     Some(idx) => {
                         needed.remove(idx);
                         pos += 1;
@@ -151,7 +152,7 @@ impl<'a> MarkTree<'a> {
                 }
             }
             stack.truncate(pos);
-            for m in needed {
+            for (_, _, m) in needed.drain(..) {
                 let id = tree.nodes.len();
                 let key = tree.marks.len();
                 tree.marks.push(m.clone());
