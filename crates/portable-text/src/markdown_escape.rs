@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use crate::model::Entry;
 use crate::node::Block;
 use crate::scan::{bytes_equal, find};
-use crate::tree::MarkTree;
+use crate::tree::{MNode, MarkTree};
 
 /// One edit at a position of a line (one byte, so the per-character
 /// edit table stays small).
@@ -86,27 +86,34 @@ pub(crate) fn plan<'t>(
             }
         }
     }
-    let mut pieces: Vec<Piece<'t>> = Vec::new();
-    for s in &tree.spans {
-        match s {
-            Some(span) => {
-                let link = span.marks.iter().any(|m| link_keys.iter().any(|k| k == m));
-                for (i, line) in crate::scan::lines(&span.text).enumerate() {
-                    if i > 0 {
-                        pieces.push(if break_has_newline {
-                            Piece::Break
-                        } else {
-                            Piece::Opaque
-                        });
+    // The tree's leaves in the order they were made, which is the children's order with each
+    // span's lines in turn (the tree has already split the text at its newlines).
+    let mut pieces: Vec<Piece<'t>> = Vec::with_capacity(tree.nodes.len());
+    // The last span's child index and whether it is link text.
+    let mut last_link: Option<(usize, bool)> = None;
+    for node in &tree.nodes {
+        match *node {
+            MNode::Mark { .. } => {}
+            MNode::Text { child, start, end } => {
+                let Some(Some(span)) = tree.spans.get(child) else {
+                    continue;
+                };
+                let link = match last_link {
+                    Some((c, link)) if c == child => link,
+                    _ => {
+                        let link = span.marks.iter().any(|m| link_keys.iter().any(|k| k == m));
+                        last_link = Some((child, link));
+                        link
                     }
-                    pieces.push(Piece::Text {
-                        raw: line,
-                        link,
-                        marks: &span.marks,
-                    });
-                }
+                };
+                pieces.push(Piece::Text {
+                    raw: tree.text(child, start, end),
+                    link,
+                    marks: &span.marks,
+                });
             }
-            None => pieces.push(Piece::Opaque),
+            MNode::Break if break_has_newline => pieces.push(Piece::Break),
+            MNode::Break | MNode::Inline(_) => pieces.push(Piece::Opaque),
         }
     }
     let mut outputs: Vec<Cow<'t, str>> = vec![Cow::Borrowed(""); pieces.len()];
