@@ -3,7 +3,9 @@
 //! Reads one Portable Text value (an array of blocks, one block, or a Sanity document whose
 //! `body` is rendered) and writes exactly the rendered string, with no added newline.
 //! With `--ndjson`, reads one JSON value per line and writes one JSON string per line, in
-//! input order (blank lines are skipped); large inputs are rendered on all cores.
+//! input order (blank lines are skipped); large inputs are rendered on all cores, and a line
+//! is answered as soon as the input pauses after it (a helper process can answer one line at
+//! a time).
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -56,8 +58,8 @@ fn run(args: &Args) -> Result<(), String> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     if args.ndjson {
-        let (name, input) = open_input(args.file.as_deref())?;
-        return render_ndjson(&name, input, args.to, &sanity, &mut out);
+        let input = NdjsonInput::open(args.file.as_deref())?;
+        return render_ndjson(input, args.to, &sanity, &mut out);
     }
     let (name, input) = read_input(args.file.as_deref())?;
     let rendered = render_str(&input, args.to, &sanity).map_err(|e| format!("{name}: {e}"))?;
@@ -100,6 +102,115 @@ fn read_input(file: Option<&std::path::Path>) -> Result<(String, String), String
     Ok((name, text))
 }
 
+/// The input of `--ndjson`: a reader and, where the input can pause (a pipe, a terminal), a
+/// way to wait for more of it with a time limit.
+struct NdjsonInput {
+    name: String,
+    reader: Box<dyn Read + Send>,
+    /// `Some(f)`: `f()` waits up to [`QUIET`] for more input and says whether any came (or
+    /// the input ended). `None`: the input never pauses (a file) or cannot be waited on.
+    more_soon: Option<Box<dyn Fn() -> bool + Send>>,
+}
+
+impl NdjsonInput {
+    fn open(file: Option<&std::path::Path>) -> Result<Self, String> {
+        match file {
+            Some(p) if p.as_os_str() != "-" => {
+                let (name, reader) = open_input(Some(p))?;
+                Ok(Self {
+                    name,
+                    reader,
+                    more_soon: None,
+                })
+            }
+            _ => Ok(Self::stdin()),
+        }
+    }
+
+    /// Standard input read directly (no buffer of its own in front, which `poll` could not
+    /// see), with `poll` to wait on it.
+    #[cfg(unix)]
+    fn stdin() -> Self {
+        use std::os::fd::AsFd;
+        let name = "<stdin>".to_owned();
+        let Ok(fd) = io::stdin().as_fd().try_clone_to_owned() else {
+            // No descriptor to spare: read through std's handle and never wait.
+            return Self {
+                name,
+                reader: Box::new(io::stdin()),
+                more_soon: None,
+            };
+        };
+        let file = std::fs::File::from(fd);
+        let waiter = match file.try_clone() {
+            Ok(w) => w,
+            Err(_) => {
+                return Self {
+                    name,
+                    reader: Box::new(file),
+                    more_soon: None,
+                }
+            }
+        };
+        let more_soon = move || {
+            use rustix::event::{poll, PollFd, PollFlags, Timespec};
+            let timeout = Timespec {
+                tv_sec: 0,
+                tv_nsec: i64::from(QUIET.subsec_nanos()),
+            };
+            let mut fds = [PollFd::new(&waiter, PollFlags::IN)];
+            // An error or a hang-up counts as "more": the next read reports it.
+            poll(&mut fds, Some(&timeout)).map_or(true, |ready| ready > 0)
+        };
+        Self {
+            name,
+            reader: Box::new(file),
+            more_soon: Some(Box::new(more_soon)),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn stdin() -> Self {
+        Self {
+            name: "<stdin>".to_owned(),
+            reader: Box::new(io::stdin()),
+            more_soon: None,
+        }
+    }
+}
+
+/// How long `--ndjson` waits for more input before it renders the whole lines it has. A
+/// program that writes a line and waits for its answer gets it after this; a producer that
+/// keeps writing (a pipe from `cat`, a file) never pauses this long, so parts stay full.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// One round of reading: stops at the end of the input, or, once it has read a line end,
+/// when the input pauses for [`QUIET`] (`more_soon`). Reports the first as `ended`.
+struct Round<'r> {
+    reader: &'r mut (dyn Read + Send),
+    more_soon: Option<&'r (dyn Fn() -> bool + Send)>,
+    has_line_end: bool,
+    ended: bool,
+}
+
+impl Read for Round<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.has_line_end && !self.more_soon.is_none_or(|more_soon| more_soon()) {
+            return Ok(0);
+        }
+        let n = self.reader.read(buf)?;
+        if n == 0 {
+            self.ended = true;
+        } else if !self.has_line_end {
+            self.has_line_end = memchr::memchr(b'\n', &buf[..n]).is_some();
+        }
+        Ok(n)
+    }
+}
+
 /// Input bytes per unit of work: small enough that the threads finish together (a part is
 /// a few milliseconds of work), large enough that handing out work and allocating the part
 /// and its output cost nothing. Measured on the 56 MB bench corpus: 256 KiB parts took 5-10 %
@@ -129,8 +240,7 @@ struct Chunk {
 /// (not UTF-8, not Portable Text) the output of every line before it is written, the error
 /// names the line and column, and nothing after it is rendered or written.
 fn render_ndjson(
-    name: &str,
-    input: impl Read + Send,
+    input: NdjsonInput,
     format: Format,
     sanity: &SanityConfig,
     out: &mut impl Write,
@@ -151,8 +261,9 @@ fn render_ndjson(
             .collect();
         drop((part_rx, chunk_tx));
         let failed = &failed;
-        let reader = s.spawn(move || read_parts(name, input, &part_tx, failed));
-        let written = write_in_order(name, chunk_rx, out);
+        let name = input.name.clone();
+        let reader = s.spawn(move || read_parts(input, &part_tx, failed));
+        let written = write_in_order(&name, chunk_rx, out);
         if written.is_err() {
             // Nothing more will be written: stop reading and rendering.
             failed.store(0, Ordering::Relaxed);
@@ -195,10 +306,11 @@ fn render_worker(
 }
 
 /// Cuts the input into parts of whole lines and sends them, until the end of the input,
-/// a read error, or a failure elsewhere (`failed`). Returns how many parts it sent.
+/// a read error, or a failure elsewhere (`failed`). Returns how many parts it sent. A part
+/// is sent when it is full, at the end of the input, and when the input pauses (see
+/// [`QUIET`]) after a line end.
 fn read_parts(
-    name: &str,
-    mut input: impl Read,
+    mut input: NdjsonInput,
     parts: &SyncSender<Part>,
     failed: &AtomicUsize,
 ) -> Result<usize, String> {
@@ -211,12 +323,18 @@ fn read_parts(
         let want = PART_BYTES.max(carry.len());
         let mut bytes = Vec::with_capacity(carry.len() + want);
         bytes.append(&mut carry);
-        let n = input
+        let mut round = Round {
+            reader: &mut *input.reader,
+            more_soon: input.more_soon.as_deref(),
+            has_line_end: false,
+            ended: false,
+        };
+        round
             .by_ref()
             .take(want as u64)
             .read_to_end(&mut bytes)
-            .map_err(|e| format!("{name}: cannot read input: {e}"))?;
-        let end = n == 0;
+            .map_err(|e| format!("{}: cannot read input: {e}", input.name))?;
+        let end = round.ended;
         if !end {
             // Keep the unfinished last line for the next part.
             let Some(cut) = memchr::memrchr(b'\n', &bytes) else {

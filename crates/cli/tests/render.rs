@@ -175,3 +175,51 @@ fn ndjson_names_the_first_line_that_is_not_utf8() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 4_999);
 }
+
+/// A program can keep `crosspost render --ndjson` running as a helper: write a line, read its
+/// answer, write the next. Each answer has to come while the input stays open, not once a
+/// part's worth of input (or the end of it) has arrived.
+#[test]
+fn ndjson_answers_each_line_while_the_input_stays_open() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = command::crosspost(dir.path())
+        .args(["render", "--to", "html", "--ndjson"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    for i in 0..3 {
+        input.write_all((block(i) + "\n").as_bytes()).unwrap();
+        input.flush().unwrap();
+        // Generous for a loaded machine; a reader that waits for more input never answers.
+        let answer = rx.recv_timeout(Duration::from_secs(20));
+        if answer.is_err() {
+            child.kill().unwrap();
+        }
+        let answer = answer.expect("no answer while the input stays open");
+        let expected: String = serde_json::to_string(&expected_html(i)).unwrap();
+        assert_eq!(answer, expected);
+    }
+    drop(input);
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(
+        rx.recv_timeout(Duration::from_secs(20)).is_err(),
+        "nothing more after the end"
+    );
+}
