@@ -7,12 +7,14 @@
 mod command;
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
-fn render(args: &[&str], stdin: &[u8]) -> Output {
+/// `crosspost render ARGS` with all three standard streams piped (run in a fresh folder,
+/// which is returned to outlive the child).
+fn spawn_render(args: &[&str]) -> (tempfile::TempDir, Child) {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd: Command = command::crosspost(dir.path());
-    let mut child = cmd
+    let child = cmd
         .arg("render")
         .args(args)
         .stdin(Stdio::piped())
@@ -20,6 +22,11 @@ fn render(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    (dir, child)
+}
+
+fn render(args: &[&str], stdin: &[u8]) -> Output {
+    let (_dir, mut child) = spawn_render(args);
     let mut input = child.stdin.take().unwrap();
     let stdin = stdin.to_vec();
     let writer = std::thread::spawn(move || input.write_all(&stdin));
@@ -185,14 +192,7 @@ fn ndjson_answers_each_line_while_the_input_stays_open() {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = command::crosspost(dir.path())
-        .args(["render", "--to", "html", "--ndjson"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (_dir, mut child) = spawn_render(&["--to", "html", "--ndjson"]);
     let mut input = child.stdin.take().unwrap();
     let (tx, rx) = mpsc::channel();
     let stdout = child.stdout.take().unwrap();
