@@ -7,7 +7,7 @@
 use crate::model::{Entry, Object};
 use crate::node::{classify, span_view, Block, Node};
 use crate::scan::{bytes_equal, find, LAST_BYTE};
-use crate::tree::{nest_lists, Item, MNode, Mark, MarkTree, Nested, Top};
+use crate::tree::{nest_lists, Item, Leaf, Mark, MarkTree, Nested, Top};
 use crate::Error;
 
 /// Escapes `&<>"'` (to-html's `escapeHTMLChars`).
@@ -391,83 +391,20 @@ pub(crate) fn render_inline<C: HtmlComponents + ?Sized>(
         }
     }
     let tree = MarkTree::build(b);
-    // Frames of open marks: (node id, next child position, buffer).
-    struct Frame {
-        node: usize,
-        next: usize,
-        buf: String,
-    }
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut pool: Vec<String> = Vec::new();
-    let mut root_pos = 0;
-    loop {
-        // Pick the next child id of the innermost open node.
-        let next_id = match stack.last_mut() {
-            Some(f) => match &tree.nodes[f.node] {
-                MNode::Mark { children, .. } => {
-                    let id = children.get(f.next).copied();
-                    f.next += 1;
-                    id
-                }
-                _ => None,
-            },
-            None => {
-                let id = tree.root.get(root_pos).copied();
-                root_pos += 1;
-                id
-            }
-        };
-        match next_id {
-            None => {
-                // Close the innermost mark, or finish at the root.
-                let Some(f) = stack.pop() else { break };
-                let MNode::Mark { key, .. } = &tree.nodes[f.node] else {
-                    continue;
-                };
-                let name: &str = &tree.marks[*key];
-                let def = b.mark_def(name);
-                let def_type = def.and_then(|d| d.type_name());
-                let mark_type: &str = def_type.as_deref().unwrap_or(name);
-                let mark = Mark {
-                    key: name,
-                    mark_type,
-                    def,
-                    tree: &tree,
-                    node: f.node,
-                };
-                let parent = match stack.last_mut() {
-                    Some(p) => &mut p.buf,
-                    None => &mut *out,
-                };
-                c.mark(&mark, &f.buf, parent);
-                let mut buf = f.buf;
-                buf.clear();
-                pool.push(buf);
-            }
-            Some(id) => {
-                let parent = match stack.last_mut() {
-                    Some(p) => &mut p.buf,
-                    None => &mut *out,
-                };
-                match &tree.nodes[id] {
-                    MNode::Mark { .. } => stack.push(Frame {
-                        node: id,
-                        next: 0,
-                        buf: String::new(),
-                    }),
-                    MNode::Text { child, start, end } => {
-                        c.text(tree.text(*child, *start, *end), parent)
-                    }
-                    MNode::Break => c.hard_break(parent),
-                    MNode::Inline(i) => {
-                        if let Some(Entry::Object(o)) = b.children.get(*i) {
-                            render_custom(o, true, c, parent);
-                        }
-                    }
+    tree.walk(
+        b,
+        out,
+        |leaf, out| match leaf {
+            Leaf::Text(text) => c.text(text, out),
+            Leaf::Break => c.hard_break(out),
+            Leaf::Inline(i) => {
+                if let Some(Entry::Object(o)) = b.children.get(i) {
+                    render_custom(o, true, c, out);
                 }
             }
-        }
-    }
+        },
+        |mark, children, out| c.mark(mark, children, out),
+    );
 }
 
 fn render_list<C: HtmlComponents + ?Sized>(

@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 use crate::html::{is_js_whitespace, uri_looks_safe};
 use crate::model::{parse_list, Entry, Object};
 use crate::node::{classify, Block, Node};
-use crate::tree::{MNode, Mark, MarkTree};
+use crate::tree::{Leaf, Mark, MarkTree};
 use crate::Error;
 
 /// What a list item renderer gets besides its rendered text.
@@ -518,85 +518,28 @@ fn render_children<C: MarkdownComponents + ?Sized>(
     let hard_break = ctx.c.hard_break();
     let escaped =
         crate::markdown_escape::plan(&tree, b, heading, list_item, hard_break.contains('\n'));
-    let mut leaf = 0;
-    struct Frame {
-        node: usize,
-        next: usize,
-        buf: String,
-    }
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut pool: Vec<String> = Vec::new();
-    let mut root_pos = 0;
-    loop {
-        let next_id = match stack.last_mut() {
-            Some(f) => match &tree.nodes[f.node] {
-                MNode::Mark { children, .. } => {
-                    let id = children.get(f.next).copied();
-                    f.next += 1;
-                    id
+    // Text leaves come in document order, the order of `escaped`.
+    let mut text_leaf = 0;
+    tree.walk(
+        b,
+        out,
+        |leaf, out| match leaf {
+            Leaf::Text(text) => {
+                match escaped.get(text_leaf) {
+                    Some(s) => ctx.c.text(s, out),
+                    None => ctx.c.text(text, out),
                 }
-                _ => None,
-            },
-            None => {
-                let id = tree.root.get(root_pos).copied();
-                root_pos += 1;
-                id
+                text_leaf += 1;
             }
-        };
-        match next_id {
-            None => {
-                let Some(f) = stack.pop() else { break };
-                let MNode::Mark { key, .. } = &tree.nodes[f.node] else {
-                    continue;
-                };
-                let name: &str = &tree.marks[*key];
-                let def = b.mark_def(name);
-                let def_type = def.and_then(|d| d.type_name());
-                let mark_type: &str = def_type.as_deref().unwrap_or(name);
-                let mark = Mark {
-                    key: name,
-                    mark_type,
-                    def,
-                    tree: &tree,
-                    node: f.node,
-                };
-                let parent = match stack.last_mut() {
-                    Some(p) => &mut p.buf,
-                    None => &mut *out,
-                };
-                ctx.c.mark(&mark, &f.buf, parent);
-                let mut buf = f.buf;
-                buf.clear();
-                pool.push(buf);
-            }
-            Some(id) => {
-                let parent = match stack.last_mut() {
-                    Some(p) => &mut p.buf,
-                    None => &mut *out,
-                };
-                match &tree.nodes[id] {
-                    MNode::Mark { .. } => stack.push(Frame {
-                        node: id,
-                        next: 0,
-                        buf: pool.pop().unwrap_or_default(),
-                    }),
-                    MNode::Text { child, start, end } => {
-                        match escaped.get(leaf) {
-                            Some(s) => ctx.c.text(s, parent),
-                            None => ctx.c.text(tree.text(*child, *start, *end), parent),
-                        }
-                        leaf += 1;
-                    }
-                    MNode::Break => parent.push_str(hard_break),
-                    MNode::Inline(i) => {
-                        if let Some(Entry::Object(o)) = b.children.get(*i) {
-                            render_custom(ctx, o, true, parent);
-                        }
-                    }
+            Leaf::Break => out.push_str(hard_break),
+            Leaf::Inline(i) => {
+                if let Some(Entry::Object(o)) = b.children.get(i) {
+                    render_custom(ctx, o, true, out);
                 }
             }
-        }
-    }
+        },
+        |mark, children, out| ctx.c.mark(mark, children, out),
+    );
 }
 
 fn render_custom<C: MarkdownComponents + ?Sized>(

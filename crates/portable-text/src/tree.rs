@@ -214,6 +214,89 @@ impl<'a> MarkTree<'a> {
         }
     }
 
+    /// Renders the tree depth-first without recursion. Each leaf goes to `leaf`, which writes
+    /// it into the output of its innermost open mark (or `out` at the top); each mark, once
+    /// its children are rendered, goes to `mark` with their output, to be written into its
+    /// parent's. Text leaves come in document order.
+    pub fn walk(
+        &self,
+        b: &Block<'_, 'a>,
+        out: &mut String,
+        mut leaf: impl FnMut(Leaf<'_>, &mut String),
+        mut mark: impl FnMut(&Mark<'_, 'a>, &str, &mut String),
+    ) {
+        // Open marks: (node id, next child position, the output of the children so far).
+        struct Frame {
+            node: usize,
+            next: usize,
+            buf: String,
+        }
+        let mut stack: Vec<Frame> = Vec::new();
+        // Buffers of closed marks, reused by the next marks opened.
+        let mut pool: Vec<String> = Vec::new();
+        let mut root_pos = 0;
+        loop {
+            // The next child of the innermost open mark (or of the root).
+            let next_id = match stack.last_mut() {
+                Some(f) => match &self.nodes[f.node] {
+                    MNode::Mark { children, .. } => {
+                        let id = children.get(f.next).copied();
+                        f.next += 1;
+                        id
+                    }
+                    _ => None,
+                },
+                None => {
+                    let id = self.root.get(root_pos).copied();
+                    root_pos += 1;
+                    id
+                }
+            };
+            let Some(id) = next_id else {
+                // Close the innermost mark, or finish at the root.
+                let Some(f) = stack.pop() else { break };
+                let MNode::Mark { key, .. } = &self.nodes[f.node] else {
+                    continue;
+                };
+                let name: &str = &self.marks[*key];
+                let def = b.mark_def(name);
+                let def_type = def.and_then(|d| d.type_name());
+                let m = Mark {
+                    key: name,
+                    mark_type: def_type.as_deref().unwrap_or(name),
+                    def,
+                    tree: self,
+                    node: f.node,
+                };
+                let parent = match stack.last_mut() {
+                    Some(p) => &mut p.buf,
+                    None => &mut *out,
+                };
+                mark(&m, &f.buf, parent);
+                let mut buf = f.buf;
+                buf.clear();
+                pool.push(buf);
+                continue;
+            };
+            let parent = match stack.last_mut() {
+                Some(p) => &mut p.buf,
+                None => &mut *out,
+            };
+            match &self.nodes[id] {
+                MNode::Mark { .. } => stack.push(Frame {
+                    node: id,
+                    next: 0,
+                    buf: pool.pop().unwrap_or_default(),
+                }),
+                MNode::Text { child, start, end } => {
+                    leaf(Leaf::Text(self.text(*child, *start, *end)), parent)
+                }
+                MNode::Break => leaf(Leaf::Break, parent),
+                MNode::Inline(i) => leaf(Leaf::Inline(*i), parent),
+            }
+        }
+    }
+
     /// The plain text under a node (`spanToPlainText`), without recursion.
     pub fn plain_text(&self, id: usize) -> String {
         let mut out = String::new();
@@ -228,6 +311,16 @@ impl<'a> MarkTree<'a> {
         }
         out
     }
+}
+
+/// A leaf of a mark tree, as [`MarkTree::walk`] hands it out.
+pub(crate) enum Leaf<'t> {
+    /// Text (one line of a span's text).
+    Text(&'t str),
+    /// A newline inside a span's text.
+    Break,
+    /// An inline object: the index of the block's child.
+    Inline(usize),
 }
 
 /// Resolved information about a mark, handed to mark renderers.
