@@ -6,7 +6,7 @@
 
 use crate::model::{Entry, Object};
 use crate::node::{classify, span_view, Block, Node};
-use crate::scan::{bytes_equal, find, LAST_BYTE};
+use crate::scan::{bytes_equal, word, LAST_BYTE};
 use crate::tree::{nest_lists, Item, Leaf, Mark, MarkTree, Nested, Top};
 use crate::Error;
 
@@ -30,24 +30,38 @@ pub fn escape_html_chars(s: &str, out: &mut String) {
 }
 
 /// Index of the first byte at or after `i` that [`escape_html`] must look at: one of
-/// `&<>"'`, a space followed by another space, or a space that ends a word (its neighbour
-/// is in the next word; a lone space is then written as it is). Ordinary text has a space
-/// every few bytes, so a byte-at-a-time loop would stop constantly.
-fn next_html_special(b: &[u8], i: usize) -> usize {
-    find(
-        b,
-        i,
-        |w| {
-            let spaces = bytes_equal(w, b' ');
-            bytes_equal(w, b'&')
-                | bytes_equal(w, b'<')
-                | bytes_equal(w, b'>')
-                | bytes_equal(w, b'"')
-                | bytes_equal(w, b'\'')
-                | (spaces & ((spaces >> 8) | LAST_BYTE))
-        },
-        |c| matches!(c, b'&' | b'<' | b'>' | b'"' | b'\'' | b' '),
-    )
+/// `&<>"'`, or the second space of a run of spaces. A search never starts inside a run (it
+/// starts at 0, after an escaped character or after a whole run), so the first space of the
+/// run found is the byte before. A lone space is written as it is, so ordinary text stops
+/// only where something is escaped.
+fn next_html_special(b: &[u8], mut i: usize) -> usize {
+    // Whether the byte before the current word is a space.
+    let mut space_before = false;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = word(chunk);
+        let spaces = bytes_equal(w, b' ');
+        // A space whose byte before is a space (`<< 8` moves each flag to the next byte).
+        let second_spaces = spaces & ((spaces << 8) | if space_before { 0x80 } else { 0 });
+        let hits = bytes_equal(w, b'&')
+            | bytes_equal(w, b'<')
+            | bytes_equal(w, b'>')
+            | bytes_equal(w, b'"')
+            | bytes_equal(w, b'\'')
+            | second_spaces;
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        space_before = spaces & LAST_BYTE != 0;
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if matches!(c, b'&' | b'<' | b'>' | b'"' | b'\'') || (c == b' ' && space_before) {
+            break;
+        }
+        space_before = c == b' ';
+        i += 1;
+    }
+    i
 }
 
 /// Escapes like to-html's `escapeHTML`: the characters of [`escape_html_chars`], then runs of
@@ -59,33 +73,24 @@ pub fn escape_html(s: &str, out: &mut String) {
     out.reserve(s.len());
     loop {
         i = next_html_special(b, i);
-        if i == b.len() {
-            break;
-        }
-        let rep = match b[i] {
+        let Some(&c) = b.get(i) else { break };
+        let rep = match c {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
             b'\'' => "&#x27;",
-            b' ' => {
-                // A run of spaces: two or more become `&nbsp;`s and a space.
-                let run = b[i..].iter().take_while(|c| **c == b' ').count();
-                if run == 1 {
-                    i += 1;
-                    continue;
-                }
-                out.push_str(&s[start..i]);
+            _ => {
+                // The second space of a run: two or more become `&nbsp;`s and a space.
+                let first = i - 1;
+                let run = 1 + b[i..].iter().take_while(|c| **c == b' ').count();
+                out.push_str(&s[start..first]);
                 for _ in 0..run - 1 {
                     out.push_str("&nbsp;");
                 }
                 out.push(' ');
-                i += run;
+                i = first + run;
                 start = i;
-                continue;
-            }
-            _ => {
-                i += 1;
                 continue;
             }
         };

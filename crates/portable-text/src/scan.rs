@@ -15,7 +15,7 @@ pub(crate) const LAST_BYTE: u64 = 0x80 << 56;
 
 /// Eight bytes read as one little-endian word (byte 0 lowest), so the lowest set bit of
 /// a test below belongs to the first matching byte. `chunk` holds exactly eight bytes.
-fn word(chunk: &[u8]) -> u64 {
+pub(crate) fn word(chunk: &[u8]) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(chunk);
     u64::from_le_bytes(w)
