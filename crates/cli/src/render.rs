@@ -12,7 +12,7 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use portable_text::{render_str, write_json_string, Format, SanityConfig};
@@ -249,7 +249,9 @@ fn render_ndjson(
     let (part_tx, part_rx) = mpsc::sync_channel::<Part>(workers * 2);
     // Shared by the workers only: if they all die, sending a part fails instead of blocking.
     let part_rx = Arc::new(Mutex::new(part_rx));
-    let (chunk_tx, chunk_rx) = mpsc::channel::<(usize, Chunk)>();
+    // Bounded too: when the output is not being read, the workers wait, then the reader, so
+    // the input is read no further than a few parts ahead of what has been written.
+    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<(usize, Chunk)>(workers * 2);
     // Sequence number of the first part that failed (`usize::MAX`: none yet).
     let failed = AtomicUsize::new(usize::MAX);
     std::thread::scope(|s| {
@@ -284,7 +286,7 @@ fn render_ndjson(
 /// queue (so the reader is never left blocked), not rendered.
 fn render_worker(
     parts: &Mutex<Receiver<Part>>,
-    chunks: &Sender<(usize, Chunk)>,
+    chunks: &SyncSender<(usize, Chunk)>,
     failed: &AtomicUsize,
     format: Format,
     sanity: &SanityConfig,

@@ -223,3 +223,40 @@ fn ndjson_answers_each_line_while_the_input_stays_open() {
         "nothing more after the end"
     );
 }
+
+/// When nobody reads the output, `--ndjson` stops reading its input after a few parts instead
+/// of rendering everything into memory: a slow consumer holds back the whole pipeline.
+#[test]
+fn ndjson_reads_no_further_than_a_few_parts_ahead_of_its_reader() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let (_dir, mut child) = spawn_render(&["--to", "html", "--ndjson"]);
+    let mut input = child.stdin.take().unwrap();
+    // About 64 MB of input, written in pieces; `accepted` counts what the child has taken.
+    let line = block(1) + "\n";
+    let piece: String = line.repeat(64 * 1024 / line.len() + 1);
+    let pieces = 64 * 1024 * 1024 / piece.len();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    let writer = std::thread::spawn(move || {
+        for _ in 0..pieces {
+            if input.write_all(piece.as_bytes()).is_err() {
+                return;
+            }
+            counter.fetch_add(piece.len(), Ordering::Relaxed);
+        }
+    });
+    // Nothing reads the output. Give the child ample time to take all it will take.
+    std::thread::sleep(Duration::from_secs(3));
+    let taken = accepted.load(Ordering::Relaxed);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    writer.join().unwrap();
+    // Parts of 1 MiB: a few queued and in work per thread, plus the pipes' buffers.
+    assert!(
+        taken < 32 * 1024 * 1024,
+        "took {taken} bytes of input while its output was not read"
+    );
+}
