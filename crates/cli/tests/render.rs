@@ -232,12 +232,17 @@ fn ndjson_reads_no_further_than_a_few_parts_ahead_of_its_reader() {
     use std::sync::Arc;
     use std::time::Duration;
 
+    // Parts of at most 1 MiB (plus the rest of a short line) in flight, with `w` worker
+    // threads: one being read, 2w queued, w in work, 2w rendered and queued, one being
+    // written, at most w rendered out of order: 5w + 2. Allow 6w + 4, and offer twice that.
+    let w = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mib = 1024 * 1024;
+    let bound = (6 * w + 4) * mib;
     let (_dir, mut child) = spawn_render(&["--to", "html", "--ndjson"]);
     let mut input = child.stdin.take().unwrap();
-    // About 64 MB of input, written in pieces; `accepted` counts what the child has taken.
     let line = block(1) + "\n";
     let piece: String = line.repeat(64 * 1024 / line.len() + 1);
-    let pieces = 64 * 1024 * 1024 / piece.len();
+    let pieces = 2 * bound / piece.len() + 1;
     let accepted = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&accepted);
     let writer = std::thread::spawn(move || {
@@ -254,9 +259,8 @@ fn ndjson_reads_no_further_than_a_few_parts_ahead_of_its_reader() {
     child.kill().unwrap();
     child.wait().unwrap();
     writer.join().unwrap();
-    // Parts of 1 MiB: a few queued and in work per thread, plus the pipes' buffers.
     assert!(
-        taken < 32 * 1024 * 1024,
-        "took {taken} bytes of input while its output was not read"
+        taken < bound,
+        "took {taken} bytes of input (allowed {bound}) while its output was not read"
     );
 }
