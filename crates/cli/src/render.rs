@@ -63,14 +63,17 @@ fn run(args: &Args) -> Result<(), String> {
     }
     let (name, input) = read_input(args.file.as_deref())?;
     let rendered = render_str(&input, args.to, &sanity).map_err(|e| format!("{name}: {e}"))?;
+    // A closed output (`| head -c 10`) is not an error: whoever closed it has what it wanted.
     write_all(&mut out, rendered.as_bytes())?;
     Ok(())
 }
 
-fn write_all(out: &mut impl Write, bytes: &[u8]) -> Result<(), String> {
+/// Writes and flushes `bytes`; `Ok(false)` if the output has been closed by its reader
+/// (a broken pipe).
+fn write_all(out: &mut impl Write, bytes: &[u8]) -> Result<bool, String> {
     match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
         Err(e) => Err(format!("cannot write output: {e}")),
     }
 }
@@ -266,14 +269,17 @@ fn render_ndjson(
         let name = input.name.clone();
         let reader = s.spawn(move || read_parts(input, &part_tx, failed));
         let written = write_in_order(&name, chunk_rx, out);
-        if written.is_err() {
+        if !matches!(written, Ok(Some(_))) {
             // Nothing more will be written: stop reading and rendering.
             failed.store(0, Ordering::Relaxed);
         }
         let read = reader.join();
         let workers_ok = handles.into_iter().all(|h| h.join().is_ok());
         // A rendering or write error first: reading stops at it on purpose.
-        let written = written?;
+        let Some(written) = written? else {
+            // The output was closed (`| head -1`): done, like any other filter.
+            return Ok(());
+        };
         let sent = read.map_err(|_| "the reading thread failed".to_owned())??;
         if !workers_ok || written != sent {
             return Err("a rendering thread failed".to_owned());
@@ -367,25 +373,28 @@ fn read_parts(
 }
 
 /// Writes chunks in sequence order as they arrive; stops after the first chunk with an
-/// error and returns that error (naming the input), otherwise the number of chunks written.
+/// error and returns that error (naming the input). Otherwise returns the number of chunks
+/// written, or `None` if the output was closed before all were.
 fn write_in_order(
     name: &str,
     chunks: Receiver<(usize, Chunk)>,
     out: &mut impl Write,
-) -> Result<usize, String> {
+) -> Result<Option<usize>, String> {
     let mut waiting = BTreeMap::new();
     let mut next = 0;
     for (seq, chunk) in chunks {
         waiting.insert(seq, chunk);
         while let Some(chunk) = waiting.remove(&next) {
-            write_all(out, chunk.out.as_bytes())?;
+            if !write_all(out, chunk.out.as_bytes())? {
+                return Ok(None);
+            }
             if let Some(e) = chunk.error {
                 return Err(format!("{name}: {e}"));
             }
             next += 1;
         }
     }
-    Ok(next)
+    Ok(Some(next))
 }
 
 fn render_part(part: &Part, format: Format, sanity: &SanityConfig) -> Chunk {

@@ -264,3 +264,42 @@ fn ndjson_reads_no_further_than_a_few_parts_ahead_of_its_reader() {
         "took {taken} bytes of input (allowed {bound}) while its output was not read"
     );
 }
+
+/// Like other command-line tools, `--ndjson` stops when its output is closed (`| head -1`),
+/// even while its input goes on, and exits successfully.
+#[test]
+fn ndjson_stops_when_its_output_is_closed() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+
+    let (_dir, mut child) = spawn_render(&["--to", "html", "--ndjson"]);
+    let mut input = child.stdin.take().unwrap();
+    // An endless input: lines until the child stops taking them.
+    let feeder = std::thread::spawn(move || {
+        let piece = (block(1) + "\n").repeat(100);
+        while input.write_all(piece.as_bytes()).is_ok() {}
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert_eq!(
+        first.trim_end(),
+        serde_json::to_string(&expected_html(1)).unwrap()
+    );
+    drop(stdout);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    feeder.join().unwrap();
+    let status = status.expect("still running 20 s after its output was closed");
+    assert!(status.success(), "{status:?}");
+}
