@@ -271,7 +271,8 @@ fn escape_angles(raw: &str) -> Cow<'_, str> {
             done = i;
         }
     }
-    if done == 0 && out.is_empty() {
+    // Every edit writes a backslash, so an empty `out` means none.
+    if out.is_empty() {
         return Cow::Borrowed(raw);
     }
     out.push_str(&raw[done..]);

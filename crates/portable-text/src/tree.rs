@@ -111,22 +111,23 @@ impl<'a> MarkTree<'a> {
                 let row = &occ[start[i]..start[i + 1]];
                 // JS keeps one occurrence count per distinct mark name (the first
                 // occurrence's).
-                let small = s.marks.len() <= 8;
-                let mut first: HashMap<&str, u32> = HashMap::new();
-                if !small {
+                // Many marks: a map from name to first count (made only then, not per span).
+                let first: Option<HashMap<&str, u32>> = (s.marks.len() > 8).then(|| {
+                    let mut first = HashMap::new();
                     for (p, m) in s.marks.iter().enumerate() {
                         first.entry(&**m).or_insert(row[p]);
                     }
-                }
+                    first
+                });
                 let count = |m: &str| -> u32 {
-                    if small {
-                        s.marks
+                    match &first {
+                        Some(first) => first.get(m).copied().unwrap_or(1),
+                        None => s
+                            .marks
                             .iter()
                             .position(|x| x == m)
                             .map(|p| row[p])
-                            .unwrap_or(1)
-                    } else {
-                        first.get(m).copied().unwrap_or(1)
+                            .unwrap_or(1),
                     }
                 };
                 needed.extend(s.marks.iter().map(|m| (count(m), known_pos(m), m.clone())));
