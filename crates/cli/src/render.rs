@@ -130,56 +130,44 @@ impl NdjsonInput {
         }
     }
 
-    /// Standard input read directly (no buffer of its own in front, which `poll` could not
-    /// see), with `poll` to wait on it.
-    #[cfg(unix)]
+    /// Standard input; on Unix read directly (no buffer of its own in front, which `poll`
+    /// could not see) and waited on with `poll`.
     fn stdin() -> Self {
-        use std::os::fd::AsFd;
         let name = "<stdin>".to_owned();
-        let Ok(fd) = io::stdin().as_fd().try_clone_to_owned() else {
-            // No descriptor to spare: read through std's handle and never wait.
+        #[cfg(unix)]
+        if let Some((reader, more_soon)) = pollable_stdin() {
             return Self {
                 name,
-                reader: Box::new(io::stdin()),
-                more_soon: None,
+                reader: Box::new(reader),
+                more_soon: Some(Box::new(more_soon)),
             };
-        };
-        let file = std::fs::File::from(fd);
-        let waiter = match file.try_clone() {
-            Ok(w) => w,
-            Err(_) => {
-                return Self {
-                    name,
-                    reader: Box::new(file),
-                    more_soon: None,
-                }
-            }
-        };
-        let more_soon = move || {
-            use rustix::event::{poll, PollFd, PollFlags, Timespec};
-            let timeout = Timespec {
-                tv_sec: 0,
-                tv_nsec: i64::from(QUIET.subsec_nanos()),
-            };
-            let mut fds = [PollFd::new(&waiter, PollFlags::IN)];
-            // An error or a hang-up counts as "more": the next read reports it.
-            poll(&mut fds, Some(&timeout)).map_or(true, |ready| ready > 0)
-        };
+        }
+        // No descriptor to spare, or no `poll`: read through std's handle and never wait.
         Self {
             name,
-            reader: Box::new(file),
-            more_soon: Some(Box::new(more_soon)),
-        }
-    }
-
-    #[cfg(not(unix))]
-    fn stdin() -> Self {
-        Self {
-            name: "<stdin>".to_owned(),
             reader: Box::new(io::stdin()),
             more_soon: None,
         }
     }
+}
+
+/// Standard input as a file of its own, and a function that waits up to [`QUIET`] for it
+/// to become readable (an error or a hang-up counts as readable: the next read reports it).
+#[cfg(unix)]
+fn pollable_stdin() -> Option<(std::fs::File, impl Fn() -> bool + Send)> {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    use std::os::fd::AsFd;
+    let file = std::fs::File::from(io::stdin().as_fd().try_clone_to_owned().ok()?);
+    let waiter = file.try_clone().ok()?;
+    let more_soon = move || {
+        let timeout = Timespec {
+            tv_sec: 0,
+            tv_nsec: i64::from(QUIET.subsec_nanos()),
+        };
+        let mut fds = [PollFd::new(&waiter, PollFlags::IN)];
+        poll(&mut fds, Some(&timeout)).map_or(true, |ready| ready > 0)
+    };
+    Some((file, more_soon))
 }
 
 /// How long `--ndjson` waits for more input before it renders the whole lines it has. A
