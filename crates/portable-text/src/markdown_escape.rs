@@ -517,7 +517,7 @@ fn entity_at(t: &[char], i: usize) -> bool {
     }
 }
 
-fn is_ws(c: Option<char>) -> bool {
+pub(crate) fn is_ws(c: Option<char>) -> bool {
     match c {
         None => true,
         Some(c) => matches!(
@@ -535,7 +535,7 @@ fn is_ws(c: Option<char>) -> bool {
 }
 
 /// Unicode punctuation or symbol (approximated for non-ASCII characters).
-fn is_punct(c: Option<char>) -> bool {
+pub(crate) fn is_punct(c: Option<char>) -> bool {
     let Some(c) = c else { return false };
     if c.is_ascii() {
         return c.is_ascii_punctuation();
@@ -548,14 +548,14 @@ fn is_punct(c: Option<char>) -> bool {
     !mark_or_format
 }
 
-fn left_flanking(before: Option<char>, after: Option<char>) -> bool {
+pub(crate) fn left_flanking(before: Option<char>, after: Option<char>) -> bool {
     if is_ws(after) {
         return false;
     }
     !is_punct(after) || is_ws(before) || is_punct(before)
 }
 
-fn right_flanking(before: Option<char>, after: Option<char>) -> bool {
+pub(crate) fn right_flanking(before: Option<char>, after: Option<char>) -> bool {
     if is_ws(before) {
         return false;
     }

@@ -14,14 +14,18 @@
 //! - Objects with no renderer are left out (no JSON fences or hidden
 //!   elements in a published post).
 
+use std::borrow::Cow;
+
 use crate::html::{escape_html_chars, uri_looks_safe, HtmlComponents};
 use crate::markdown::{
-    code_span, default_list_item, escape_label, longest_run, ListItem, MarkdownComponents,
+    code_span, default_list_item, default_mark, escape_label, longest_run, ListItem,
+    MarkdownComponents,
 };
+use crate::markdown_escape::{is_punct, is_ws, left_flanking, right_flanking};
 use crate::model::Object;
 use crate::node::Block;
 use crate::sanity::{self, Embed, SanityConfig};
-use crate::tree::Mark;
+use crate::tree::{Beside, Mark};
 
 /// Backslash-escapes Markdown-significant ASCII punctuation in free text
 /// (captions, file names in profiles).
@@ -79,6 +83,169 @@ fn markdown_image(img: &sanity::Image, out: &mut String) {
     }
 }
 
+/// The Markdown profiles' marks: emphasis that survives the flanking rules
+/// ([`emphasis`]), nothing for inline code over no text (the reference writes a stray
+/// ```` `` ````), the defaults otherwise.
+fn profile_mark<C: MarkdownComponents + ?Sized>(
+    c: &C,
+    mark: &Mark<'_, '_>,
+    children: &str,
+    out: &mut String,
+) {
+    if mark.mark_type == "code" && mark.text().is_empty() {
+        return;
+    }
+
+    if !emphasis(mark, children, out) {
+        default_mark(c, mark, children, out);
+    }
+}
+
+/// Writes a strong, em or strike-through mark (and underline's `<u>`, see below) so that it
+/// survives Markdown's flanking
+/// rules, which the reference placement (`**` and `_` straight around the text) breaks in
+/// three common cases:
+///
+/// - whitespace at the edge of the marked text (`** bold **`): moved outside the delimiters;
+/// - emphasis inside a word (`un_believ_able`): `*` instead of `_`;
+/// - punctuation inside a delimiter with a letter outside (`**"quoted"**s`): no delimiter
+///   works there, so the HTML tag (`<strong>`, `<em>`, `<del>`) is written instead.
+///
+/// The text's own `*`, `_`, `~` and backslashes next to the delimiters were escaped by
+/// [`mend_edges`]. Returns false for other marks.
+fn emphasis(mark: &Mark<'_, '_>, children: &str, out: &mut String) -> bool {
+    let (delimiters, tag): (&[&str], &str) = match mark.mark_type {
+        "strong" => (&["**"], "strong"),
+        "em" => (&["_", "*"], "em"),
+        "strike-through" => (&["~~"], "del"),
+        // No Markdown for it; the tag, with the whitespace outside too (`<u>` followed by
+        // nothing but whitespace at the start of a line would begin an HTML block).
+        "underline" => (&[], "u"),
+        _ => return false,
+    };
+    let ws = |c: char| is_ws(Some(c));
+    let core = children.trim_matches(ws);
+    if core.is_empty() {
+        out.push_str(children);
+        return true;
+    }
+    let lead = &children[..children.len() - children.trim_start_matches(ws).len()];
+    let trail = &children[lead.len() + core.len()..];
+    out.push_str(lead);
+    let before = match out.chars().next_back() {
+        Some(c) => Beside::Char(c),
+        None => mark.before_when_first(),
+    };
+    let after = match trail.chars().next() {
+        Some(c) => Beside::Char(c),
+        None => mark.after(),
+    };
+    // A delimiter next to the same character would merge into a longer run (and what is
+    // not known might be that character).
+    let touches = |b: Beside<'_>, d: char| match b {
+        Beside::Char(c) => c == d,
+        Beside::Markup(kind) => delimiter_chars(kind).contains(&d),
+        Beside::Unknown => true,
+        Beside::Edge => false,
+    };
+    // A stand-in character of the same class, for the flanking rules.
+    let probe = |b: Beside<'_>| match b {
+        Beside::Edge => None,
+        Beside::Char(c) => Some(c),
+        Beside::Markup(_) => Some('*'),
+        Beside::Unknown => Some('a'),
+    };
+    let (first, last) = (core.chars().next(), core.chars().next_back());
+    let fits = |d: &&&str| {
+        let c = d.chars().next().unwrap_or('*');
+        if touches(before, c) || touches(after, c) || first == Some(c) || last == Some(c) {
+            return false;
+        }
+        let (before, after) = (probe(before), probe(after));
+        let opens = left_flanking(before, first);
+        let closes = right_flanking(last, after);
+        if c == '_' {
+            opens
+                && (!right_flanking(before, first) || is_punct(before))
+                && closes
+                && (!left_flanking(last, after) || is_punct(after))
+        } else {
+            opens && closes
+        }
+    };
+    let (open, close) = match delimiters.iter().find(fits) {
+        Some(d) => (d.to_string(), d.to_string()),
+        None => (format!("<{tag}>"), format!("</{tag}>")),
+    };
+    out.push_str(&open);
+    out.push_str(core);
+    out.push_str(&close);
+    out.push_str(trail);
+    true
+}
+
+fn ends_with_odd_backslashes(text: &str) -> bool {
+    (text.len() - text.trim_end_matches('\\').len()) % 2 == 1
+}
+
+/// Span text as a Markdown profile writes it. The escaper judges each `*`, `_` and `~` by
+/// its neighbours in the block's text, but the markup written between two pieces of text
+/// gives the characters at a piece's edges other neighbours (`_` then `~~` can open
+/// emphasis, `!` then `[` starts an image), and so does [`emphasis`] when it moves the whitespace at a piece's edge out of
+/// the delimiters. So the run of those characters at either edge of the text, or just inside
+/// its edge whitespace, is escaped here too. A run of backslashes there would escape the
+/// markup written next; it gets one more backslash (an escape is always in the same piece as
+/// the character it escapes, so such a run is meant literally). The middle of the text is as
+/// the escaper left it.
+fn mend_edges(escaped: &str) -> Cow<'_, str> {
+    let special = |c: char| matches!(c, '*' | '_' | '~');
+    let ws = |c: char| is_ws(Some(c));
+    let lead_ws = escaped.len() - escaped.trim_start_matches(ws).len();
+    let body_end = escaped.trim_end_matches(ws).len().max(lead_ws);
+    let rest = &escaped[lead_ws..body_end];
+    let head = lead_ws + (rest.len() - rest.trim_start_matches(special).len());
+    let mut tail = body_end;
+    // At the end, `!` too: with a link written next it would make an image.
+    while tail > head
+        && escaped[..tail].ends_with(|c| special(c) || c == '!')
+        && !ends_with_odd_backslashes(&escaped[..tail - 1])
+    {
+        tail -= 1;
+    }
+    let odd_end = tail == body_end && ends_with_odd_backslashes(&escaped[..body_end]);
+    if head == lead_ws && tail == body_end && !odd_end {
+        return Cow::Borrowed(escaped);
+    }
+    let mut s = String::with_capacity(escaped.len() + 8);
+    s.push_str(&escaped[..lead_ws]);
+    for c in escaped[lead_ws..head].chars() {
+        s.push('\\');
+        s.push(c);
+    }
+    s.push_str(&escaped[head..tail]);
+    for c in escaped[tail..body_end].chars() {
+        s.push('\\');
+        s.push(c);
+    }
+    if odd_end {
+        s.push('\\');
+    }
+    s.push_str(&escaped[body_end..]);
+    Cow::Owned(s)
+}
+
+/// The characters the Markdown profiles may write at the edges of a mark of this type.
+fn delimiter_chars(mark_type: &str) -> &'static [char] {
+    match mark_type {
+        "strong" => &['*'],
+        "em" => &['_', '*'],
+        "strike-through" => &['~'],
+        "code" => &['`'],
+        "link" => &['[', ')'],
+        _ => &['<', '>'],
+    }
+}
+
 fn autolink(url: &str, out: &mut String) {
     out.push('<');
     out.push_str(url);
@@ -124,7 +291,7 @@ pub fn escape_liquid(t: &str, out: &mut String) {
 
 impl MarkdownComponents for Devto<'_> {
     fn text(&self, escaped: &str, out: &mut String) {
-        escape_liquid(escaped, out);
+        escape_liquid(&mend_edges(escaped), out);
     }
 
     fn mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
@@ -138,7 +305,7 @@ impl MarkdownComponents for Devto<'_> {
                 return;
             }
         }
-        crate::markdown::default_mark(self, mark, children, out);
+        profile_mark(self, mark, children, out);
     }
 
     fn list_item(&self, item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
@@ -206,6 +373,14 @@ impl<'s> Hashnode<'s> {
 }
 
 impl MarkdownComponents for Hashnode<'_> {
+    fn text(&self, escaped: &str, out: &mut String) {
+        out.push_str(&mend_edges(escaped));
+    }
+
+    fn mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
+        profile_mark(self, mark, children, out);
+    }
+
     fn list_item(&self, item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
         // Leading spaces would move the item's content column and break nesting.
         default_list_item(item, children.trim_start_matches([' ', '\t']), out);

@@ -10,7 +10,9 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use crate::model::Object;
+use crate::html::uri_looks_safe;
+use crate::markdown_escape::is_ws;
+use crate::model::{Entry, Object};
 use crate::node::{span_view, Block, SpanView};
 
 const KNOWN_DECORATORS: [&str; 5] = ["strong", "em", "code", "underline", "strike-through"];
@@ -268,6 +270,8 @@ impl<'a> MarkTree<'a> {
                     def,
                     tree: self,
                     node: f.node,
+                    parent: stack.last().map(|p| p.node),
+                    mark_defs: b.mark_defs,
                 };
                 let parent = match stack.last_mut() {
                     Some(p) => &mut p.buf,
@@ -334,12 +338,122 @@ pub struct Mark<'r, 'a> {
     pub def: Option<&'r Object<'a>>,
     pub(crate) tree: &'r MarkTree<'a>,
     pub(crate) node: usize,
+    /// The enclosing mark's node, `None` at the top of the block.
+    pub(crate) parent: Option<usize>,
+    pub(crate) mark_defs: &'r [Entry<'a>],
 }
 
-impl Mark<'_, '_> {
+/// What sits beside a mark's output in the rendered line, as far as the mark tree tells:
+/// enough to decide whether an emphasis delimiter placed there can open or close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Beside<'r> {
+    /// The start or end of the line (a block edge or a hard break).
+    Edge,
+    /// This character of span text.
+    Char(char),
+    /// The opening or closing markup of a mark of this type (a known decorator or `link`).
+    Markup(&'r str),
+    /// Something whose first or last character is not known here: an inline object, or a
+    /// mark rendered as its bare text.
+    Unknown,
+}
+
+impl<'r> Mark<'r, '_> {
     /// The plain text the mark covers (hard breaks as `\n`).
     pub fn text(&self) -> String {
         self.tree.plain_text(self.node)
+    }
+
+    /// What is written just before this mark's output when it is the first thing in its
+    /// parent: the parent's opening markup, or the start of the line at the top.
+    pub(crate) fn before_when_first(&self) -> Beside<'r> {
+        match self.parent {
+            Some(p) => self.markup_of(p),
+            None => Beside::Edge,
+        }
+    }
+
+    /// What is written just after this mark's output: the next span text, a sibling
+    /// mark's opening, the parent's closing, or the end of the line.
+    pub(crate) fn after(&self) -> Beside<'r> {
+        let nodes = &self.tree.nodes;
+        let end = |mut id: usize| {
+            while let Some(MNode::Mark { children, .. }) = nodes.get(id) {
+                match children.last() {
+                    Some(&c) => id = c,
+                    None => break,
+                }
+            }
+            id
+        };
+        // Node ids are in document order and a mark's subtree is a contiguous range, so
+        // the nodes after this subtree and up to the end of the parent's are the siblings
+        // that follow.
+        let last_in_parent = match self.parent {
+            Some(p) => end(p),
+            None => nodes.len().saturating_sub(1),
+        };
+        let first = end(self.node) + 1;
+        let following = nodes.get(first..=last_in_parent).unwrap_or_default();
+        for (id, node) in (first..).zip(following) {
+            match node {
+                // A mark over nothing but whitespace writes no delimiters in the profiles:
+                // what follows is its first child (the next node).
+                MNode::Mark { .. } if !self.has_visible_text(id, end(id)) => {}
+                MNode::Mark { .. } => return self.markup_of(id),
+                MNode::Text { child, start, end } => {
+                    if let Some(c) = self.tree.text(*child, *start, *end).chars().next() {
+                        return Beside::Char(c);
+                    }
+                }
+                MNode::Break => return Beside::Edge,
+                MNode::Inline(_) => return Beside::Unknown,
+            }
+        }
+        match self.parent {
+            Some(p) => self.markup_of(p),
+            None => Beside::Edge,
+        }
+    }
+
+    /// Whether the nodes `from..=to` hold anything but whitespace.
+    fn has_visible_text(&self, from: usize, to: usize) -> bool {
+        self.tree.nodes[from..=to].iter().any(|n| match n {
+            MNode::Text { child, start, end } => self
+                .tree
+                .text(*child, *start, *end)
+                .chars()
+                .any(|c| !is_ws(Some(c))),
+            MNode::Inline(_) => true,
+            MNode::Mark { .. } | MNode::Break => false,
+        })
+    }
+
+    /// Whether the mark at node `id` writes markup around its text (a known decorator or a
+    /// link) or possibly only its text (anything else, in the Markdown profiles).
+    fn markup_of(&self, id: usize) -> Beside<'r> {
+        let Some(MNode::Mark { key, .. }) = self.tree.nodes.get(id) else {
+            return Beside::Unknown;
+        };
+        let tree: &'r MarkTree<'_> = self.tree;
+        let name: &'r str = &tree.marks[*key];
+        // The first definition with the key counts, as in `Block::mark_def`.
+        let is_link = || {
+            let def = self.mark_defs.iter().find_map(|e| match e {
+                Entry::Object(o) if o.str("_key").as_deref() == Some(name) => Some(o),
+                _ => None,
+            });
+            def.is_some_and(|d| {
+                d.str_is("_type", "link") && uri_looks_safe(&d.str("href").unwrap_or_default())
+            })
+        };
+        if KNOWN_DECORATORS.contains(&name) {
+            Beside::Markup(name)
+        } else if is_link() {
+            Beside::Markup("link")
+        } else {
+            Beside::Unknown
+        }
     }
 }
 
