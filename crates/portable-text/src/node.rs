@@ -71,11 +71,19 @@ impl<'n, 'a> Block<'n, 'a> {
 
     /// Finds a mark definition by `_key` (the first one, like `Array.find`).
     pub fn mark_def(&self, key: &str) -> Option<&'n Object<'a>> {
-        self.mark_defs.iter().find_map(|e| match e {
-            Entry::Object(o) if o.str("_key").as_deref() == Some(key) => Some(o),
-            _ => None,
-        })
+        find_mark_def(self.mark_defs, key)
     }
+}
+
+/// The first of `mark_defs` whose `_key` is `key`.
+pub(crate) fn find_mark_def<'n, 'a>(
+    mark_defs: &'n [Entry<'a>],
+    key: &str,
+) -> Option<&'n Object<'a>> {
+    mark_defs.iter().find_map(|e| match e {
+        Entry::Object(o) if o.str("_key").as_deref() == Some(key) => Some(o),
+        _ => None,
+    })
 }
 
 fn raw_is_falsy(raw: &str) -> bool {

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use crate::html::uri_looks_safe;
 use crate::markdown_escape::is_ws;
 use crate::model::{Entry, Object};
-use crate::node::{span_view, Block, SpanView};
+use crate::node::{find_mark_def, span_view, Block, SpanView};
 
 const KNOWN_DECORATORS: [&str; 5] = ["strong", "em", "code", "underline", "strike-through"];
 
@@ -437,13 +437,8 @@ impl<'r> Mark<'r, '_> {
         };
         let tree: &'r MarkTree<'_> = self.tree;
         let name: &'r str = &tree.marks[*key];
-        // The first definition with the key counts, as in `Block::mark_def`.
         let is_link = || {
-            let def = self.mark_defs.iter().find_map(|e| match e {
-                Entry::Object(o) if o.str("_key").as_deref() == Some(name) => Some(o),
-                _ => None,
-            });
-            def.is_some_and(|d| {
+            find_mark_def(self.mark_defs, name).is_some_and(|d| {
                 d.str_is("_type", "link") && uri_looks_safe(&d.str("href").unwrap_or_default())
             })
         };
