@@ -34,36 +34,8 @@ pub struct ListItem<'r, 'n, 'a> {
 /// default.
 pub trait MarkdownComponents {
     /// Renders a text block of `style` from its rendered `children`.
-    fn block(&self, style: &str, _block: &Block<'_, '_>, children: &str, out: &mut String) {
-        match style {
-            "normal" => {
-                if !children.trim_matches(is_js_whitespace).is_empty() {
-                    out.push_str(children);
-                }
-            }
-            "blockquote" => {
-                if children.is_empty() {
-                    out.push('>');
-                } else {
-                    for (i, line) in crate::scan::lines(children).enumerate() {
-                        if i > 0 {
-                            out.push('\n');
-                        }
-                        out.push_str("> ");
-                        out.push_str(line);
-                    }
-                }
-            }
-            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
-                let n = (style.as_bytes()[1] - b'0') as usize;
-                for _ in 0..n {
-                    out.push('#');
-                }
-                out.push(' ');
-                out.push_str(children);
-            }
-            _ => self.unknown_block_style(style, children, out),
-        }
+    fn block(&self, style: &str, block: &Block<'_, '_>, children: &str, out: &mut String) {
+        default_block(self, style, block, children, out);
     }
 
     /// A style with no renderer: the children as they are.
@@ -164,6 +136,47 @@ pub trait MarkdownComponents {
             }
             _ => "\n\n",
         }
+    }
+}
+
+/// The default block renderer (for profiles that override [`MarkdownComponents::block`]):
+/// paragraphs, blockquotes (every line behind `> `) and `#` headings; other styles go to
+/// [`MarkdownComponents::unknown_block_style`].
+pub fn default_block<C: MarkdownComponents + ?Sized>(
+    c: &C,
+    style: &str,
+    _block: &Block<'_, '_>,
+    children: &str,
+    out: &mut String,
+) {
+    match style {
+        "normal" => {
+            if !children.trim_matches(is_js_whitespace).is_empty() {
+                out.push_str(children);
+            }
+        }
+        "blockquote" => {
+            if children.is_empty() {
+                out.push('>');
+            } else {
+                for (i, line) in crate::scan::lines(children).enumerate() {
+                    if i > 0 {
+                        out.push('\n');
+                    }
+                    out.push_str("> ");
+                    out.push_str(line);
+                }
+            }
+        }
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+            let n = (style.as_bytes()[1] - b'0') as usize;
+            for _ in 0..n {
+                out.push('#');
+            }
+            out.push(' ');
+            out.push_str(children);
+        }
+        _ => c.unknown_block_style(style, children, out),
     }
 }
 

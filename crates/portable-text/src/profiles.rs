@@ -18,7 +18,7 @@ use std::borrow::Cow;
 
 use crate::html::{escape_html_chars, uri_looks_safe, HtmlComponents};
 use crate::markdown::{
-    code_span, default_list_item, default_mark, escape_label, longest_run, ListItem,
+    code_span, default_block, default_list_item, default_mark, escape_label, longest_run, ListItem,
     MarkdownComponents,
 };
 use crate::markdown_escape::{is_punct, is_ws, left_flanking, right_flanking};
@@ -85,14 +85,20 @@ fn markdown_image(img: &sanity::Image, out: &mut String) {
 
 /// The Markdown profiles' marks: emphasis that survives the flanking rules
 /// ([`emphasis`]), nothing for inline code over no text (the reference writes a stray
-/// ```` `` ````), the defaults otherwise.
+/// ```` `` ````) and spaces for the newlines in inline code, the defaults otherwise.
 fn profile_mark<C: MarkdownComponents + ?Sized>(
     c: &C,
     mark: &Mark<'_, '_>,
     children: &str,
     out: &mut String,
 ) {
-    if mark.mark_type == "code" && mark.text().is_empty() {
+    if mark.mark_type == "code" {
+        // Newlines in a code span are spaces to CommonMark, and two in a row would end the
+        // paragraph.
+        let text = mark.text();
+        if !text.is_empty() {
+            code_span(&text.replace('\n', " "), out);
+        }
         return;
     }
 
@@ -234,6 +240,29 @@ fn mend_edges(escaped: &str) -> Cow<'_, str> {
     Cow::Owned(s)
 }
 
+/// Markdown has no blank line inside a paragraph: a line holding nothing but a hard break
+/// (two breaks in a row, or a break first) would end the paragraph, the list item or the
+/// emphasis around it. Such a line gets a `&nbsp;`, which shows as the empty line that
+/// `<br/><br/>` shows in HTML.
+fn keep_blank_lines(children: &str) -> Cow<'_, str> {
+    let blank = |line: &str| line.bytes().all(|b| b == b' ' || b == b'\t');
+    let mut lines = children.split('\n');
+    let last = lines.next_back();
+    if !lines.clone().any(blank) {
+        return Cow::Borrowed(children);
+    }
+    let mut s = String::with_capacity(children.len() + 16);
+    for line in lines {
+        if blank(line) {
+            s.push_str("&nbsp;");
+        }
+        s.push_str(line);
+        s.push('\n');
+    }
+    s.push_str(last.unwrap_or_default());
+    Cow::Owned(s)
+}
+
 /// The characters the Markdown profiles may write at the edges of a mark of this type.
 fn delimiter_chars(mark_type: &str) -> &'static [char] {
     match mark_type {
@@ -308,8 +337,13 @@ impl MarkdownComponents for Devto<'_> {
         profile_mark(self, mark, children, out);
     }
 
+    fn block(&self, style: &str, block: &Block<'_, '_>, children: &str, out: &mut String) {
+        default_block(self, style, block, &keep_blank_lines(children), out);
+    }
+
     fn list_item(&self, item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
         // Leading spaces would move the item's content column and break nesting.
+        let children = keep_blank_lines(children);
         default_list_item(item, children.trim_start_matches([' ', '\t']), out);
     }
 
@@ -381,8 +415,13 @@ impl MarkdownComponents for Hashnode<'_> {
         profile_mark(self, mark, children, out);
     }
 
+    fn block(&self, style: &str, block: &Block<'_, '_>, children: &str, out: &mut String) {
+        default_block(self, style, block, &keep_blank_lines(children), out);
+    }
+
     fn list_item(&self, item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
         // Leading spaces would move the item's content column and break nesting.
+        let children = keep_blank_lines(children);
         default_list_item(item, children.trim_start_matches([' ', '\t']), out);
     }
 
