@@ -85,7 +85,8 @@ fn markdown_image(img: &sanity::Image, out: &mut String) {
 
 /// The Markdown profiles' marks: emphasis that survives the flanking rules
 /// ([`emphasis`]), nothing for inline code over no text (the reference writes a stray
-/// ```` `` ````) and spaces for the newlines in inline code, the defaults otherwise.
+/// ```` `` ````), spaces for the newlines in inline code and `<code>` for inline code right
+/// after another, the defaults otherwise.
 fn profile_mark<C: MarkdownComponents + ?Sized>(
     c: &C,
     mark: &Mark<'_, '_>,
@@ -95,9 +96,19 @@ fn profile_mark<C: MarkdownComponents + ?Sized>(
     if mark.mark_type == "code" {
         // Newlines in a code span are spaces to CommonMark, and two in a row would end the
         // paragraph.
-        let text = mark.text();
-        if !text.is_empty() {
-            code_span(&text.replace('\n', " "), out);
+        let text = mark.text().replace('\n', " ");
+        if text.is_empty() {
+            return;
+        }
+        let fence_before = out.ends_with('`') && !ends_with_odd_backslashes(&out[..out.len() - 1]);
+        if fence_before {
+            // Right after another code span its fence would merge with this one's; the tag
+            // has no fence (its text is Markdown, hence escaped).
+            out.push_str("<code>");
+            escape_markdown_text(&text, out);
+            out.push_str("</code>");
+        } else {
+            code_span(&text, out);
         }
         return;
     }
