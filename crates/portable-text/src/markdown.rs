@@ -6,6 +6,7 @@
 //! as the same text, and objects without a renderer fall back to a
 //! `json:object` fence. Implement [`MarkdownComponents`] to build a profile.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Deserialize;
@@ -72,16 +73,18 @@ pub trait MarkdownComponents {
         let has_quote = href.contains(['"', '\'']);
         let has_angle = href.contains(['<', '>']);
         if has_quote && has_angle {
+            let mut encoded = String::with_capacity(href.len() + 8);
             for c in href.chars() {
                 match c {
                     '"' | '<' | '>' | '(' | ')' | ' ' => {
-                        out.push_str(&format!("%{:X}", c as u32));
+                        encoded.push_str(&format!("%{:X}", c as u32));
                     }
-                    _ => out.push(c),
+                    _ => encoded.push(c),
                 }
             }
+            out.push_str(&self.link_destination(&encoded));
         } else {
-            out.push_str(&href);
+            out.push_str(&self.link_destination(&href));
             if !title.is_empty() {
                 out.push_str(" \"");
                 escape_title(&title, out);
@@ -89,6 +92,12 @@ pub trait MarkdownComponents {
             }
         }
         out.push(')');
+    }
+
+    /// How [`Self::link`] writes a URL (after the reference's own encoding of URLs with both
+    /// quotes and angle brackets): as it is.
+    fn link_destination<'h>(&self, href: &'h str) -> Cow<'h, str> {
+        Cow::Borrowed(href)
     }
 
     /// A mark with no renderer: the children as they are.

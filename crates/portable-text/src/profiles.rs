@@ -274,6 +274,43 @@ fn keep_blank_lines(children: &str) -> Cow<'_, str> {
     Cow::Owned(s)
 }
 
+/// A link URL as a Markdown link destination that every reader takes whole: spaces, control
+/// characters, `<`, `>` and backslashes percent-encoded, and parentheses too when they are
+/// not balanced (balanced ones, as in Wikipedia URLs, are allowed and kept). The reference
+/// writes the URL as it is, so `[docs](https://x.test/a b)` was not a link.
+fn link_destination(href: &str) -> Cow<'_, str> {
+    let mut depth: i64 = 0;
+    let mut balanced = true;
+    for c in href.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                balanced &= depth >= 0;
+            }
+            _ => {}
+        }
+    }
+    balanced &= depth == 0;
+    let encode = |c: char| {
+        c.is_ascii_control()
+            || matches!(c, ' ' | '<' | '>' | '\\')
+            || (!balanced && matches!(c, '(' | ')'))
+    };
+    if !href.contains(encode) {
+        return Cow::Borrowed(href);
+    }
+    let mut s = String::with_capacity(href.len() + 8);
+    for c in href.chars() {
+        if encode(c) {
+            s.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            s.push(c);
+        }
+    }
+    Cow::Owned(s)
+}
+
 /// The characters the Markdown profiles may write at the edges of a mark of this type.
 fn delimiter_chars(mark_type: &str) -> &'static [char] {
     match mark_type {
@@ -352,6 +389,10 @@ impl MarkdownComponents for Devto<'_> {
         default_block(self, style, block, &keep_blank_lines(children), out);
     }
 
+    fn link_destination<'h>(&self, href: &'h str) -> Cow<'h, str> {
+        link_destination(href)
+    }
+
     fn list_item(&self, item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
         // Leading spaces would move the item's content column and break nesting.
         let children = keep_blank_lines(children);
@@ -428,6 +469,10 @@ impl MarkdownComponents for Hashnode<'_> {
 
     fn block(&self, style: &str, block: &Block<'_, '_>, children: &str, out: &mut String) {
         default_block(self, style, block, &keep_blank_lines(children), out);
+    }
+
+    fn link_destination<'h>(&self, href: &'h str) -> Cow<'h, str> {
+        link_destination(href)
     }
 
     fn list_item(&self, item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {

@@ -1,12 +1,13 @@
-//! The Markdown profiles' emphasis survives CommonMark's flanking rules.
+//! The Markdown profiles' output reads back, with a CommonMark parser (pulldown-cmark), as
+//! what the input meant: emphasis, blocks and links.
 //!
 //! Spans carry any mix of `strong`, `em` and `strike-through` (and sometimes inline code,
 //! underline, a mark with no markup, or a link), with text that may start or end with spaces
 //! or punctuation and sit inside a word, in a paragraph, heading, blockquote or list item.
-//! Parsed back with pulldown-cmark, every non-space character must carry
-//! exactly the emphasis the input gave it, whether it was written with delimiters or, where
-//! no delimiter can open or close, with an HTML tag; and each block must read back as one
-//! paragraph, hard breaks and all.
+//! Every non-space character must carry exactly the emphasis the input gave it, whether it
+//! was written with delimiters or, where no delimiter can open or close, with an HTML tag;
+//! and each block must read back as one paragraph, hard breaks and all. Link URLs with
+//! spaces, parentheses, quotes and backslashes must read back as links to the same URL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
@@ -181,6 +182,40 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
 
     #[test]
+    fn profile_links_read_back_as_links_to_the_same_url(
+        path in "[a-z0-9 ()\"'<>\\\\%\t\u{e9}&#?=/.-]{0,12}",
+        title in prop::option::of("[a-z \"'()\\\\]{0,6}"),
+    ) {
+        let href = format!("https://x.test/{path}");
+        let mut def = json!({"_key": "l", "_type": "link", "href": href});
+        if let Some(t) = &title {
+            def["title"] = json!(t);
+        }
+        let json = serde_json::to_string(&json!([{"_type": "block", "markDefs": [def],
+            "children": [{"_type": "span", "text": "docs", "marks": ["l"]}]}])).unwrap();
+        // The reference makes a link whenever the URL passes its safety check.
+        let reference = render_str(&json, Format::Markdown, &SanityConfig::default()).unwrap();
+        prop_assume!(reference.starts_with("[docs]("));
+        for format in [Format::Devto, Format::Hashnode] {
+            let md = render_str(&json, format, &SanityConfig::default()).unwrap();
+            let links: Vec<(String, String)> = Parser::new(&md)
+                .filter_map(|ev| match ev {
+                    Event::Start(Tag::Link { dest_url, title, .. }) => Some((dest_url.to_string(), title.to_string())),
+                    _ => None,
+                })
+                .collect();
+            prop_assert_eq!(links.len(), 1, "{:?}: {}", format, md);
+            prop_assert_eq!(percent_decoded(&links[0].0), percent_decoded(&href), "{:?}: {}", format, md);
+            // The title too, except where the reference leaves it out (URLs with both quotes
+            // and angle brackets).
+            let both = href.contains(['"', '\'']) && href.contains(['<', '>']);
+            if !both {
+                prop_assert_eq!(&links[0].1, title.as_deref().unwrap_or(""), "{:?}: {}", format, md);
+            }
+        }
+    }
+
+    #[test]
     fn profile_emphasis_reads_back_as_the_input_marked_it(
         spans in prop::collection::vec(span(), 1..7),
         lead in "[a-z]{0,3}",
@@ -333,4 +368,27 @@ fn two_hard_breaks_in_a_row_stay_inside_their_list_item() {
         let got: Vec<(i32, &str)> = items.iter().map(|(d, t)| (*d, t.as_str())).collect();
         assert_eq!(got, want, "{format:?}: {md}");
     }
+}
+
+/// `%XX` sequences decoded (bytes), the rest as it is.
+fn percent_decoded(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(v) if b[i] == b'%' => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    out
 }
