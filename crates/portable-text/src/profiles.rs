@@ -18,7 +18,7 @@ use std::borrow::Cow;
 
 use crate::html::{escape_html_chars, uri_looks_safe, HtmlComponents};
 use crate::markdown::{
-    code_span, default_block, default_list_item, default_mark, escape_label, longest_run, ListItem,
+    code_span, default_block, default_list_item, default_mark, longest_run, ListItem,
     MarkdownComponents,
 };
 use crate::markdown_escape::{is_punct, is_ws, left_flanking, right_flanking};
@@ -69,17 +69,25 @@ fn fenced_code(code: &sanity::Code, out: &mut String) {
     out.push_str(&fence);
 }
 
+/// `![alt](url)`, and the caption in italics on the next line. The alt text is Markdown to
+/// a reader (its `*` would be emphasis, gone from the alt attribute), so it is escaped like
+/// the caption; both are written on one line (a caption line starting with `- ` would
+/// start a list).
 fn markdown_image(img: &sanity::Image, out: &mut String) {
+    let one_line = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
     out.push_str("![");
-    escape_label(&img.alt, out);
+    escape_markdown_text(&one_line(&img.alt), out);
     out.push_str("](");
-    out.push_str(&img.url.replace(' ', "%20").replace(['(', ')'], ""));
+    out.push_str(&link_destination(&img.url));
     out.push(')');
     if let Some(c) = &img.caption {
-        out.push('\n');
-        out.push('_');
-        escape_markdown_text(c.trim(), out);
-        out.push('_');
+        let c = one_line(c);
+        if !c.is_empty() {
+            out.push('\n');
+            out.push('_');
+            escape_markdown_text(&c, out);
+            out.push('_');
+        }
     }
 }
 

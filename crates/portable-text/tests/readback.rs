@@ -1,5 +1,5 @@
 //! The Markdown profiles' output reads back, with a CommonMark parser (pulldown-cmark), as
-//! what the input meant: emphasis, blocks and links.
+//! what the input meant: emphasis, blocks, links and images.
 //!
 //! Spans carry any mix of `strong`, `em` and `strike-through` (and sometimes inline code,
 //! underline, a mark with no markup, or a link), with text that may start or end with spaces
@@ -7,7 +7,8 @@
 //! Every non-space character must carry exactly the emphasis the input gave it, whether it
 //! was written with delimiters or, where no delimiter can open or close, with an HTML tag;
 //! and each block must read back as one paragraph, hard breaks and all. Link URLs with
-//! spaces, parentheses, quotes and backslashes must read back as links to the same URL.
+//! spaces, parentheses, quotes and backslashes must read back as links to the same URL, and
+//! images with their URL, alt text and caption.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
@@ -180,6 +181,44 @@ fn matches(got: &[(char, u8)], want: &[(char, Option<u8>)]) -> bool {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn profile_images_read_back_with_their_alt_text_and_caption(
+        alt in "[a-z *_\\[\\]\\\\<>&!#`()\n-]{0,10}",
+        caption in "[a-z *_\\[\\]\\\\<>&!#`()\n.+-]{0,12}",
+    ) {
+        let json = serde_json::to_string(&json!([{"_type": "image", "alt": alt, "caption": caption,
+            "asset": {"_ref": "image-Tb9Ew8CXIwaY6R1kjMvI0uRR-1600x900-png"}}])).unwrap();
+        let sanity = SanityConfig { project_id: Some("p1".into()), dataset: Some("production".into()) };
+        let url = "https://cdn.sanity.io/images/p1/production/Tb9Ew8CXIwaY6R1kjMvI0uRR-1600x900.png";
+        let norm = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        for format in [Format::Devto, Format::Hashnode] {
+            let md = render_str(&json, format, &sanity).unwrap();
+            // (inside the image, inside emphasis after it)
+            let (mut in_image, mut in_em) = (false, false);
+            let (mut dest, mut got_alt, mut got_caption) = (None, String::new(), String::new());
+            for ev in Parser::new(&md) {
+                match ev {
+                    Event::Start(Tag::Image { dest_url, .. }) => {
+                        in_image = true;
+                        dest = Some(dest_url.to_string());
+                    }
+                    Event::End(TagEnd::Image) => in_image = false,
+                    Event::Start(Tag::Emphasis) => in_em = true,
+                    Event::End(TagEnd::Emphasis) => in_em = false,
+                    Event::Text(t) | Event::Code(t) if in_image => got_alt.push_str(&t),
+                    Event::Text(t) | Event::Code(t) if in_em => got_caption.push_str(&t),
+                    Event::SoftBreak | Event::HardBreak if in_image => got_alt.push(' '),
+                    Event::SoftBreak | Event::HardBreak if in_em => got_caption.push(' '),
+                    Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) | Event::SoftBreak => {}
+                    other => prop_assert!(false, "unexpected {:?} in {:?}: {}", other, format, md),
+                }
+            }
+            prop_assert_eq!(dest.as_deref(), Some(url), "{:?}: {}", format, md);
+            prop_assert_eq!(norm(&got_alt), norm(&alt), "alt, {:?}: {}", format, md);
+            prop_assert_eq!(norm(&got_caption), norm(&caption), "caption, {:?}: {}", format, md);
+        }
+    }
 
     #[test]
     fn profile_links_read_back_as_links_to_the_same_url(
