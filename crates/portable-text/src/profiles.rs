@@ -127,9 +127,8 @@ fn profile_mark<C: MarkdownComponents + ?Sized>(
 }
 
 /// Writes a strong, em or strike-through mark (and underline's `<u>`, see below) so that it
-/// survives Markdown's flanking
-/// rules, which the reference placement (`**` and `_` straight around the text) breaks in
-/// three common cases:
+/// survives Markdown's flanking rules, which the reference placement (`**` and `_` straight
+/// around the text) breaks in three common cases:
 ///
 /// - whitespace at the edge of the marked text (`** bold **`): moved outside the delimiters;
 /// - emphasis inside a word (`un_believ_able`): `*` instead of `_`;
@@ -216,12 +215,12 @@ fn ends_with_odd_backslashes(text: &str) -> bool {
 /// Span text as a Markdown profile writes it. The escaper judges each `*`, `_` and `~` by
 /// its neighbours in the block's text, but the markup written between two pieces of text
 /// gives the characters at a piece's edges other neighbours (`_` then `~~` can open
-/// emphasis, `!` then `[` starts an image), and so does [`emphasis`] when it moves the whitespace at a piece's edge out of
-/// the delimiters. So the run of those characters at either edge of the text, or just inside
-/// its edge whitespace, is escaped here too. A run of backslashes there would escape the
-/// markup written next; it gets one more backslash (an escape is always in the same piece as
-/// the character it escapes, so such a run is meant literally). The middle of the text is as
-/// the escaper left it.
+/// emphasis, `!` then `[` starts an image), and so does [`emphasis`] when it moves the
+/// whitespace at a piece's edge out of the delimiters. So the run of those characters at
+/// either edge of the text, or just inside its edge whitespace, is escaped here too. A run
+/// of backslashes there would escape the markup written next; it gets one more backslash (an
+/// escape is always in the same piece as the character it escapes, so such a run is meant
+/// literally). The middle of the text is as the escaper left it.
 fn mend_edges(escaped: &str) -> Cow<'_, str> {
     let special = |c: char| matches!(c, '*' | '_' | '~');
     let ws = |c: char| is_ws(Some(c));
