@@ -13,6 +13,12 @@
 //!   recognised providers and a plain link otherwise.
 //! - Objects with no renderer are left out (no JSON fences or hidden
 //!   elements in a published post).
+//!
+//! The Markdown profiles share one [`MarkdownComponents`] implementation, for
+//! every [`MarkdownPlatform`]: emphasis, links, images and blank lines written
+//! so that a CommonMark reader reads back what the input meant (see the crate
+//! README, "Emphasis in the Markdown profiles"). A platform gives only its
+//! text escaping, its exception for inline code and its embed syntax.
 
 use std::borrow::Cow;
 
@@ -373,83 +379,35 @@ pub fn escape_liquid(t: &str, out: &mut String) {
     out.push_str(rest);
 }
 
-impl MarkdownComponents for Devto<'_> {
-    fn text(&self, escaped: &str, out: &mut String) {
-        escape_liquid(&mend_edges(escaped), out);
+impl MarkdownPlatform for Devto<'_> {
+    fn sanity(&self) -> &SanityConfig {
+        self.sanity
     }
 
-    fn mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
-        if mark.mark_type == "code" {
-            let text = mark.text();
-            if text.contains("{%") || text.contains("{{") {
-                // Inline code cannot hold raw tags; fall back to escaped text.
-                let mut s = String::new();
-                escape_markdown_text(&text, &mut s);
-                escape_liquid(&s, out);
-                return;
-            }
-        }
-        profile_mark(self, mark, children, out);
+    fn write_text(&self, text: &str, out: &mut String) {
+        escape_liquid(text, out);
     }
 
-    fn block(&self, style: &str, block: &Block<'_, '_>, children: &str, out: &mut String) {
-        default_block(self, style, block, &keep_blank_lines(children), out);
-    }
-
-    fn link_destination<'h>(&self, href: &'h str) -> Cow<'h, str> {
-        link_destination(href)
-    }
-
-    fn list_item(&self, item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
-        // Leading spaces would move the item's content column and break nesting.
-        let children = keep_blank_lines(children);
-        default_list_item(item, children.trim_start_matches([' ', '\t']), out);
-    }
-
-    fn custom_type(&self, obj: &Object<'_>, is_inline: bool, out: &mut String) -> bool {
-        if is_inline {
+    fn code_mark(&self, text: &str, out: &mut String) -> bool {
+        if !text.contains("{%") && !text.contains("{{") {
             return false;
         }
-        match obj.type_name().as_deref() {
-            Some("code") => {
-                if let Some(code) = sanity::code(obj) {
-                    fenced_code(&code, out);
-                }
-                true
-            }
-            Some("image") => {
-                if let Some(img) = sanity::image(obj, self.sanity) {
-                    markdown_image(&img, out);
-                }
-                true
-            }
-            _ => match sanity::embed(obj) {
-                Some(Embed::YouTube { id, .. }) => {
-                    out.push_str(&format!("{{% youtube {id} %}}"));
-                    true
-                }
-                Some(Embed::Gist { url }) => {
-                    out.push_str(&format!("{{% gist {url} %}}"));
-                    true
-                }
-                Some(Embed::CodePen { url }) => {
-                    out.push_str(&format!("{{% codepen {url} %}}"));
-                    true
-                }
-                Some(Embed::Tweet { id, .. }) => {
-                    out.push_str(&format!("{{% twitter {id} %}}"));
-                    true
-                }
-                Some(Embed::Other { url }) => {
-                    autolink(&url, out);
-                    true
-                }
-                None => false,
-            },
-        }
+        // Inline code cannot hold raw tags; fall back to escaped text.
+        let mut s = String::new();
+        escape_markdown_text(text, &mut s);
+        escape_liquid(&s, out);
+        true
     }
 
-    fn unknown_type(&self, _obj: &Object<'_>, _is_inline: bool, _out: &mut String) {}
+    fn embed(&self, embed: &Embed, out: &mut String) {
+        match embed {
+            Embed::YouTube { id, .. } => out.push_str(&format!("{{% youtube {id} %}}")),
+            Embed::Gist { url } => out.push_str(&format!("{{% gist {url} %}}")),
+            Embed::CodePen { url } => out.push_str(&format!("{{% codepen {url} %}}")),
+            Embed::Tweet { id, .. } => out.push_str(&format!("{{% twitter {id} %}}")),
+            Embed::Other { url } => autolink(url, out),
+        }
+    }
 }
 
 /// Hashnode Markdown: `%[url]` embeds on their own line.
@@ -465,12 +423,53 @@ impl<'s> Hashnode<'s> {
     }
 }
 
-impl MarkdownComponents for Hashnode<'_> {
+impl MarkdownPlatform for Hashnode<'_> {
+    fn sanity(&self) -> &SanityConfig {
+        self.sanity
+    }
+
+    fn embed(&self, embed: &Embed, out: &mut String) {
+        match embed {
+            Embed::Other { url } => autolink(url, out),
+            e => {
+                out.push_str("%[");
+                out.push_str(e.url());
+                out.push(']');
+            }
+        }
+    }
+}
+
+/// What sets one Markdown profile apart; everything else is shared, in the
+/// [`MarkdownComponents`] implementation of every platform.
+pub trait MarkdownPlatform {
+    /// The Sanity project and dataset, for image URLs.
+    fn sanity(&self) -> &SanityConfig;
+
+    /// Writes span text, already escaped as Markdown.
+    fn write_text(&self, text: &str, out: &mut String) {
+        out.push_str(text);
+    }
+
+    /// Writes the plain text of an inline code mark itself and returns true, or returns
+    /// false for the shared code span.
+    fn code_mark(&self, _text: &str, _out: &mut String) -> bool {
+        false
+    }
+
+    /// Writes an embed block.
+    fn embed(&self, embed: &Embed, out: &mut String);
+}
+
+impl<P: MarkdownPlatform> MarkdownComponents for P {
     fn text(&self, escaped: &str, out: &mut String) {
-        out.push_str(&mend_edges(escaped));
+        self.write_text(&mend_edges(escaped), out);
     }
 
     fn mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
+        if mark.mark_type == "code" && self.code_mark(&mark.text(), out) {
+            return;
+        }
         profile_mark(self, mark, children, out);
     }
 
@@ -497,28 +496,18 @@ impl MarkdownComponents for Hashnode<'_> {
                 if let Some(code) = sanity::code(obj) {
                     fenced_code(&code, out);
                 }
-                true
             }
             Some("image") => {
-                if let Some(img) = sanity::image(obj, self.sanity) {
+                if let Some(img) = sanity::image(obj, self.sanity()) {
                     markdown_image(&img, out);
                 }
-                true
             }
             _ => match sanity::embed(obj) {
-                Some(Embed::Other { url }) => {
-                    autolink(&url, out);
-                    true
-                }
-                Some(e) => {
-                    out.push_str("%[");
-                    out.push_str(e.url());
-                    out.push(']');
-                    true
-                }
-                None => false,
+                Some(e) => self.embed(&e, out),
+                None => return false,
             },
         }
+        true
     }
 
     fn unknown_type(&self, _obj: &Object<'_>, _is_inline: bool, _out: &mut String) {}
