@@ -29,6 +29,9 @@ pub struct ListItem<'r, 'n, 'a> {
     pub index: Option<u64>,
     /// Nesting depth (0 for top level), when known.
     pub depth: Option<usize>,
+    /// The style the item was rendered with: for any but `normal` the rendered text came
+    /// through [`MarkdownComponents::block`] (a heading or blockquote inside the item).
+    pub style: &'r str,
 }
 
 /// Per-node Markdown renderers; every method has the `@portabletext/markdown`
@@ -92,6 +95,12 @@ pub trait MarkdownComponents {
             }
         }
         out.push(')');
+    }
+
+    /// Whether span text gets a backslash before every `~` (for renderers that strike
+    /// through with one tilde, as GFM allows), not only before runs of two or more.
+    fn escape_every_tilde(&self) -> bool {
+        false
     }
 
     /// How [`Self::link`] writes a URL (after the reference's own encoding of URLs with both
@@ -505,6 +514,7 @@ fn render_list_item<C: MarkdownComponents + ?Sized>(
         list_item: b.list_item.unwrap_or(""),
         index: pos.map(|p| p.0),
         depth: pos.map(|p| p.1),
+        style,
     };
     ctx.c.list_item(&item, &children, out);
 }
@@ -538,8 +548,14 @@ fn render_children<C: MarkdownComponents + ?Sized>(
     }
     let tree = MarkTree::build(b);
     let hard_break = ctx.c.hard_break();
-    let escaped =
-        crate::markdown_escape::plan(&tree, b, heading, list_item, hard_break.contains('\n'));
+    let escaped = crate::markdown_escape::plan(
+        &tree,
+        b,
+        heading,
+        list_item,
+        hard_break.contains('\n'),
+        ctx.c.escape_every_tilde(),
+    );
     // Text leaves come in document order, the order of `escaped`.
     let mut text_leaf = 0;
     tree.walk(

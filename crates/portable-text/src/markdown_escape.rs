@@ -73,6 +73,7 @@ pub(crate) fn plan<'t>(
     heading: bool,
     list_item: bool,
     break_has_newline: bool,
+    every_tilde: bool,
 ) -> Vec<Cow<'t, str>> {
     let mut link_keys: Vec<Cow<'_, str>> = Vec::new();
     let mut def_keys: Vec<Cow<'_, str>> = Vec::new();
@@ -127,6 +128,7 @@ pub(crate) fn plan<'t>(
                 index: line_index,
                 heading,
                 list_item,
+                every_tilde,
                 def_keys: &def_keys,
             };
             process_line(&line, &mut outputs);
@@ -144,13 +146,20 @@ pub(crate) fn plan<'t>(
         .collect()
 }
 
-fn needs_slow_path(pieces: &[Piece<'_>], line_index: usize, heading: bool) -> bool {
+fn needs_slow_path(line: &Line<'_, '_>) -> bool {
+    let Line {
+        pieces,
+        index: line_index,
+        heading,
+        every_tilde,
+        ..
+    } = *line;
     let mut first = true;
     let mut last_text: Option<&str> = None;
     for p in pieces {
         match p {
             Piece::Text { raw, link, .. } => {
-                if has_inline_hazard(raw.as_bytes(), *link) {
+                if has_inline_hazard(raw.as_bytes(), *link, every_tilde) {
                     return true;
                 }
                 if first && !raw.is_empty() {
@@ -195,7 +204,7 @@ fn needs_slow_path(pieces: &[Piece<'_>], line_index: usize, heading: bool) -> bo
 /// of the inline rules of [`escape_line`], decided on the piece alone. A character whose
 /// rule depends on the next character counts as a hazard at the end of the piece (the next
 /// piece decides).
-fn has_inline_hazard(raw: &[u8], link: bool) -> bool {
+fn has_inline_hazard(raw: &[u8], link: bool, every_tilde: bool) -> bool {
     let mut k = 0;
     loop {
         k = find(
@@ -241,7 +250,7 @@ fn has_inline_hazard(raw: &[u8], link: bool) -> bool {
             b'[' => link,
             b'\\' => link || next.is_none_or(|d| d.is_ascii_punctuation()),
             b']' => link || next.is_none_or(|d| d == b'(' || d == b'['),
-            b'~' => next.is_none_or(|d| d == b'~'),
+            b'~' => every_tilde || next.is_none_or(|d| d == b'~'),
             // Before a letter, `/`, `!` or `?` in the piece, `<` gets its backslash from
             // `escape_angles` whatever the rest of the line holds (no linkify claim
             // contains a `<`); at the piece's end the next piece decides.
@@ -287,12 +296,14 @@ struct Line<'p, 't> {
     index: usize,
     heading: bool,
     list_item: bool,
+    /// Whether every `~` gets a backslash, not only runs of two or more.
+    every_tilde: bool,
     /// Keys of the block's mark definitions (a span's other marks are decorators).
     def_keys: &'p [Cow<'p, str>],
 }
 
 fn process_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
-    if !needs_slow_path(line.pieces, line.index, line.heading) {
+    if !needs_slow_path(line) {
         for (i, p) in line.pieces.iter().enumerate() {
             if let Piece::Text { raw, .. } = p {
                 // Each piece belongs to exactly one line, so its output is still empty
@@ -313,6 +324,7 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
         index: line_index,
         heading,
         list_item,
+        every_tilde,
         def_keys,
     } = *line;
     // Build the joined line: its chars and the piece each belongs to (`OPAQUE` for an inline
@@ -393,7 +405,7 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
             add(&mut edits, i, e);
         }
     }
-    // Tilde runs of two or more.
+    // Tilde runs of two or more (every tilde for renderers that strike through with one).
     let mut i = 0;
     while i < n {
         if text[i] == '~' {
@@ -401,7 +413,7 @@ fn escape_line<'t>(line: &Line<'_, 't>, outputs: &mut [Cow<'t, str>]) {
             while e < n && text[e] == '~' {
                 e += 1;
             }
-            if e - i >= 2 {
+            if e - i >= 2 || every_tilde {
                 for p in i..e {
                     add(&mut edits, p, BS);
                 }
@@ -592,6 +604,45 @@ fn emphasis_edits(t: &[char], edits: &mut [Option<Edit>]) {
             }
         }
         i = end;
+    }
+}
+
+/// Applies the line-start rules to each line of already rendered Markdown `text` (a block's
+/// content): a line that starts like a block (a list marker, `#`, `>`, a thematic break...)
+/// gets the escape the escaper would have given it. For a renderer that writes nothing for
+/// some inline objects: the escaper saw the object at the start of the line, the reader
+/// sees the text after it. Lines that already start with an escape or markup are left as
+/// they are.
+pub(crate) fn escape_line_starts(text: &str, heading: bool, list_item: bool) -> Cow<'_, str> {
+    let mut changed = false;
+    let lines: Vec<Cow<'_, str>> = text
+        .split('\n')
+        .enumerate()
+        .map(|(index, line)| {
+            let chars: Vec<char> = line.chars().collect();
+            let mut edits = vec![None; chars.len()];
+            line_start_edits(&chars, index, heading, list_item, &mut edits);
+            if edits.iter().all(Option::is_none) {
+                return Cow::Borrowed(line);
+            }
+            changed = true;
+            let mut o = String::with_capacity(line.len() + 8);
+            for (c, e) in chars.iter().zip(&edits) {
+                if let Some(e) = e {
+                    o.push_str(e.insert());
+                    if e.delete() > 0 {
+                        continue;
+                    }
+                }
+                o.push(*c);
+            }
+            Cow::Owned(o)
+        })
+        .collect();
+    if changed {
+        Cow::Owned(lines.join("\n"))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
@@ -919,6 +970,7 @@ mod tests {
         index: usize,
         heading: bool,
         list_item: bool,
+        every_tilde: bool,
     }
 
     fn escape_in(texts: &[(String, bool)], full: bool, kind: LineKind) -> Vec<String> {
@@ -947,6 +999,7 @@ mod tests {
             index: kind.index,
             heading: kind.heading,
             list_item: kind.list_item,
+            every_tilde: kind.every_tilde,
             def_keys,
         };
         if full {
@@ -1018,8 +1071,9 @@ mod tests {
             index in 0usize..2,
             heading in any::<bool>(),
             list_item in any::<bool>(),
+            every_tilde in any::<bool>(),
         ) {
-            let kind = LineKind { index, heading, list_item };
+            let kind = LineKind { index, heading, list_item, every_tilde };
             prop_assert_eq!(escape_in(&texts, false, kind), escape_in(&texts, true, kind));
         }
     }

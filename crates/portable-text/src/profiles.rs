@@ -27,7 +27,7 @@ use crate::markdown::{
     code_span, default_block, default_list_item, default_mark, longest_run, ListItem,
     MarkdownComponents,
 };
-use crate::markdown_escape::{is_punct, is_ws, left_flanking, right_flanking};
+use crate::markdown_escape::{escape_line_starts, is_punct, is_ws, left_flanking, right_flanking};
 use crate::model::Object;
 use crate::node::Block;
 use crate::sanity::{self, Embed, SanityConfig};
@@ -463,6 +463,12 @@ pub trait MarkdownPlatform {
 
 impl<P: MarkdownPlatform> MarkdownComponents for P {
     fn text(&self, escaped: &str, out: &mut String) {
+        if escaped.contains('\r') {
+            // A carriage return is a line ending to Markdown (a line break the input did not
+            // have, and the next line could start a block); in HTML it is a space.
+            self.write_text(&mend_edges(&escaped.replace('\r', " ")), out);
+            return;
+        }
         self.write_text(&mend_edges(escaped), out);
     }
 
@@ -474,17 +480,51 @@ impl<P: MarkdownPlatform> MarkdownComponents for P {
     }
 
     fn block(&self, style: &str, block: &Block<'_, '_>, children: &str, out: &mut String) {
-        default_block(self, style, block, &keep_blank_lines(children), out);
+        if matches!(style, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
+            // A `#` heading is one line: a hard break in it would end the heading there
+            // (and any link or emphasis across it). The break is a space instead.
+            let one_line = if children.contains('\n') {
+                Cow::Owned(children.replace("  \n", " ").replace('\n', " "))
+            } else {
+                Cow::Borrowed(children)
+            };
+            let text = escape_line_starts(&one_line, true, false);
+            default_block(self, style, block, &text, out);
+            return;
+        }
+        let text = keep_blank_lines(children);
+        default_block(
+            self,
+            style,
+            block,
+            &escape_line_starts(&text, false, false),
+            out,
+        );
     }
 
     fn link_destination<'h>(&self, href: &'h str) -> Cow<'h, str> {
         link_destination(href)
     }
 
+    fn escape_every_tilde(&self) -> bool {
+        true
+    }
+
     fn list_item(&self, item: &ListItem<'_, '_, '_>, children: &str, out: &mut String) {
         // Leading spaces would move the item's content column and break nesting.
         let children = keep_blank_lines(children);
-        default_list_item(item, children.trim_start_matches([' ', '\t']), out);
+        let children = children.trim_start_matches([' ', '\t']);
+        // An empty item (`- ` alone) cannot interrupt a paragraph: after an item's text it
+        // is read as a setext heading underline, and the items nested under it as code.
+        let children = if children.trim_end_matches([' ', '\t']).is_empty() {
+            Cow::Borrowed("&nbsp;")
+        } else if item.style == "normal" {
+            escape_line_starts(children, false, true)
+        } else {
+            // Came through `block`, which has seen to its lines.
+            Cow::Borrowed(children)
+        };
+        default_list_item(item, &children, out);
     }
 
     fn custom_type(&self, obj: &Object<'_>, is_inline: bool, out: &mut String) -> bool {
