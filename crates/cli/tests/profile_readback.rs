@@ -10,9 +10,10 @@
 //! without markup next to code, `\r` in text), and not every document reads back yet: the
 //! test holds the count of those that do not to [`KNOWN_MISMATCHES`], so that a change that
 //! makes more of them differ fails. Before the profiles were made to read back (at 6605461),
-//! 1,624 of the 2,000 documents differed; now 21 do (see the crate README, "Emphasis in the
-//! Markdown profiles", known limits). On the benchmark corpus (`scripts/bench`, 5,000
-//! realistic documents) none differs.
+//! 1,624 of the 2,000 documents differed; now one does: inline code right after inline code
+//! that sits in a mark rendered as bare text, whose backtick fences merge (see the crate
+//! README, "Emphasis in the Markdown profiles", known limits). On the benchmark corpus
+//! (`scripts/bench`, 5,000 realistic documents) none differs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/ptgen.rs"]
@@ -24,7 +25,7 @@ use pulldown_cmark::{Event, Options, Parser};
 const SEED: u64 = 0x7EAD_BAC4;
 const DOCS: usize = 2000;
 /// Documents (of the 2,000) whose Markdown does not read back as their text.
-const KNOWN_MISMATCHES: usize = 21;
+const KNOWN_MISMATCHES: usize = 1;
 
 /// The text a reader shows for `md`. Dev.to runs Liquid first: its `{% raw %}` tags (which
 /// the profile writes around `{%` and `{{`) leave only what they enclose.

@@ -619,6 +619,12 @@ pub(crate) fn escape_line_starts(text: &str, heading: bool, list_item: bool) -> 
         .split('\n')
         .enumerate()
         .map(|(index, line)| {
+            // A `[` there is a link's markup (text would have its `[` escaped); the rules for
+            // `[` (a task box, a reference definition) would misread the link text, whose
+            // brackets are escaped here.
+            if line.trim_start_matches(' ').starts_with('[') {
+                return Cow::Borrowed(line);
+            }
             let chars: Vec<char> = line.chars().collect();
             let mut edits = vec![None; chars.len()];
             line_start_edits(&chars, index, heading, list_item, &mut edits);

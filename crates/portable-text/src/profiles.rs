@@ -108,9 +108,7 @@ fn profile_mark<C: MarkdownComponents + ?Sized>(
     out: &mut String,
 ) {
     if mark.mark_type == "code" {
-        // Newlines in a code span are spaces to CommonMark, and two in a row would end the
-        // paragraph.
-        let text = mark.text().replace('\n', " ");
+        let text = code_text(mark);
         if text.is_empty() {
             return;
         }
@@ -130,6 +128,13 @@ fn profile_mark<C: MarkdownComponents + ?Sized>(
     if !emphasis(mark, children, out) {
         default_mark(c, mark, children, out);
     }
+}
+
+/// The text of an inline code mark, on one line: newlines and carriage returns (line endings
+/// to Markdown, which would end the paragraph or the heading) become spaces, as CommonMark
+/// reads a newline in a code span anyway.
+fn code_text(mark: &Mark<'_, '_>) -> String {
+    mark.text().replace(['\n', '\r'], " ")
 }
 
 /// Writes a strong, em or strike-through mark (and underline's `<u>`, see below) so that it
@@ -473,7 +478,7 @@ impl<P: MarkdownPlatform> MarkdownComponents for P {
     }
 
     fn mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
-        if mark.mark_type == "code" && self.code_mark(&mark.text(), out) {
+        if mark.mark_type == "code" && self.code_mark(&code_text(mark), out) {
             return;
         }
         profile_mark(self, mark, children, out);
@@ -524,7 +529,17 @@ impl<P: MarkdownPlatform> MarkdownComponents for P {
             // Came through `block`, which has seen to its lines.
             Cow::Borrowed(children)
         };
-        default_list_item(item, &children, out);
+        if !children.contains('\n') {
+            default_list_item(item, &children, out);
+            return;
+        }
+        // The lines after the first (hard breaks, a blockquote's lines) are indented to the
+        // item's content: unindented, only plain text would stay in the item (as a lazy
+        // continuation), and a line starting with `>` would leave the list.
+        let start = out.len();
+        default_list_item(item, "", out);
+        let indent = " ".repeat(out.len() - start);
+        out.push_str(&children.replace('\n', &format!("\n{indent}")));
     }
 
     fn custom_type(&self, obj: &Object<'_>, is_inline: bool, out: &mut String) -> bool {

@@ -384,7 +384,7 @@ fn two_hard_breaks_in_a_row_stay_inside_their_list_item() {
     for format in [Format::Devto, Format::Hashnode] {
         let md = render_str(&json, format, &SanityConfig::default()).unwrap();
         assert_eq!(
-            md, "- step one  \n&nbsp;  \nexplanation\n   - nested\n- two",
+            md, "- step one  \n  &nbsp;  \n  explanation\n   - nested\n- two",
             "{format:?}"
         );
         // Read back: one list of two items, the first holding both lines and the nested list.
