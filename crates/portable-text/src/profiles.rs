@@ -97,36 +97,20 @@ fn markdown_image(img: &sanity::Image, out: &mut String) {
     }
 }
 
-/// The Markdown profiles' marks: emphasis that survives the flanking rules
-/// ([`emphasis`]), nothing for inline code over no text (the reference writes a stray
-/// ```` `` ````), spaces for the newlines in inline code and `<code>` for inline code right
-/// after another, the defaults otherwise.
-fn profile_mark<C: MarkdownComponents + ?Sized>(
-    c: &C,
-    mark: &Mark<'_, '_>,
-    children: &str,
-    out: &mut String,
-) {
-    if mark.mark_type == "code" {
-        let text = code_text(mark);
-        if text.is_empty() {
-            return;
-        }
-        let fence_before = out.ends_with('`') && !ends_with_odd_backslashes(&out[..out.len() - 1]);
-        if fence_before {
-            // Right after another code span its fence would merge with this one's; the tag
-            // has no fence (its text is Markdown, hence escaped).
-            out.push_str("<code>");
-            escape_markdown_text(&text, out);
-            out.push_str("</code>");
-        } else {
-            code_span(&text, out);
-        }
+/// Inline code as the Markdown profiles write it (`text` from [`code_text`]): nothing over
+/// no text (the reference writes a stray ```` `` ````), and `<code>` right after another
+/// code span, whose fence would merge with this one's.
+fn inline_code(text: &str, out: &mut String) {
+    if text.is_empty() {
         return;
     }
-
-    if !emphasis(mark, children, out) {
-        default_mark(c, mark, children, out);
+    if out.ends_with('`') && !ends_with_odd_backslashes(&out[..out.len() - 1]) {
+        // The tag has no fence; its text is Markdown, hence escaped.
+        out.push_str("<code>");
+        escape_markdown_text(text, out);
+        out.push_str("</code>");
+    } else {
+        code_span(text, out);
     }
 }
 
@@ -478,10 +462,14 @@ impl<P: MarkdownPlatform> MarkdownComponents for P {
     }
 
     fn mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
-        if mark.mark_type == "code" && self.code_mark(&code_text(mark), out) {
-            return;
+        if mark.mark_type == "code" {
+            let text = code_text(mark);
+            if !self.code_mark(&text, out) {
+                inline_code(&text, out);
+            }
+        } else if !emphasis(mark, children, out) {
+            default_mark(self, mark, children, out);
         }
-        profile_mark(self, mark, children, out);
     }
 
     fn block(&self, style: &str, block: &Block<'_, '_>, children: &str, out: &mut String) {
