@@ -7,13 +7,17 @@
 //! spaces differently).
 //!
 //! The generator is adversarial (markup characters everywhere, unsafe and empty links, marks
-//! without markup next to code, `\r` in text), and not every document reads back yet: the
-//! test holds the count of those that do not to [`KNOWN_MISMATCHES`], so that a change that
-//! makes more of them differ fails. Before the profiles were made to read back (at 6605461),
-//! 1,624 of the 2,000 documents differed; now one does: inline code right after inline code
-//! that sits in a mark rendered as bare text, whose backtick fences merge (see the crate
-//! README, "Emphasis in the Markdown profiles", known limits). On the benchmark corpus
-//! (`scripts/bench`, 5,000 realistic documents) none differs.
+//! without markup next to code, `\r` in text). Before the profiles were made to read back (at
+//! 6605461), 1,624 of the 2,000 documents differed; now none does. On the benchmark corpus
+//! (`scripts/bench`, 5,000 realistic documents) none differs either.
+//!
+//! With the seed run much further (300,000 documents), 11 still differ, for reasons this
+//! reader does not share with the platforms' or that are too rare to be worth the code (see
+//! the crate README, "Emphasis in the Markdown profiles", known limits): a bare URL that runs
+//! straight into the next span's text is left unescaped, as a linkifying reader (Dev.to's,
+//! Hashnode's) claims it whole, while CommonMark reads emphasis or a link in it (9); a line of
+//! `*`s and spaces inside bold (1); link text starting a line with inline code holding `]:`,
+//! read as a link reference definition (1).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/ptgen.rs"]
@@ -24,8 +28,6 @@ use pulldown_cmark::{Event, Options, Parser};
 
 const SEED: u64 = 0x7EAD_BAC4;
 const DOCS: usize = 2000;
-/// Documents (of the 2,000) whose Markdown does not read back as their text.
-const KNOWN_MISMATCHES: usize = 1;
 
 /// The text a reader shows for `md`. Dev.to runs Liquid first: its `{% raw %}` tags (which
 /// the profile writes around `{%` and `{{`) leave only what they enclose.
@@ -109,8 +111,13 @@ fn profile_markdown_reads_back_as_the_text_profile() {
         }
     }
     assert!(
-        failing_docs <= KNOWN_MISMATCHES,
-        "{failing_docs} of {DOCS} documents do not read back (at most {KNOWN_MISMATCHES} expected); the first:\n{}",
-        failures.iter().take(3).cloned().collect::<Vec<_>>().join("\n")
+        failing_docs == 0,
+        "{failing_docs} of {DOCS} documents do not read back; the first:\n{}",
+        failures
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

@@ -99,12 +99,21 @@ fn markdown_image(img: &sanity::Image, out: &mut String) {
 
 /// Inline code as the Markdown profiles write it (`text` from [`code_text`]): nothing over
 /// no text (the reference writes a stray ```` `` ````), and `<code>` right after another
-/// code span, whose fence would merge with this one's.
-fn inline_code(text: &str, out: &mut String) {
+/// code span, whose fence would merge with this one's. `out` holds what the mark's parent
+/// wrote so far; when that is nothing, the mark tree tells what comes before. (A backtick
+/// after an odd run of backslashes is no exception: inside a code span a backslash is
+/// literal, so `` `a\` `` ends with a fence.)
+fn inline_code(mark: &Mark<'_, '_>, text: &str, out: &mut String) {
     if text.is_empty() {
         return;
     }
-    if out.ends_with('`') && !ends_with_odd_backslashes(&out[..out.len() - 1]) {
+    let after_code = out.ends_with('`')
+        || out.is_empty()
+            && matches!(
+                mark.before_when_first(),
+                Beside::Markup("code", _) | Beside::Unknown
+            );
+    if after_code {
         // The tag has no fence; its text is Markdown, hence escaped.
         out.push_str("<code>");
         escape_markdown_text(text, out);
@@ -132,7 +141,12 @@ fn code_text(mark: &Mark<'_, '_>) -> String {
 ///
 /// The text's own `*`, `_`, `~` and backslashes next to the delimiters were escaped by
 /// [`mend_edges`]. Returns false for other marks.
-fn emphasis(mark: &Mark<'_, '_>, children: &str, out: &mut String) -> bool {
+fn emphasis(
+    mark: &Mark<'_, '_>,
+    children: &str,
+    out: &mut String,
+    code_as_text: impl Fn(usize) -> bool,
+) -> bool {
     let (delimiters, tag): (&[&str], &str) = match mark.mark_type {
         "strong" => (&["**"], "strong"),
         "em" => (&["_", "*"], "em"),
@@ -151,19 +165,24 @@ fn emphasis(mark: &Mark<'_, '_>, children: &str, out: &mut String) -> bool {
     let lead = &children[..children.len() - children.trim_start_matches(ws).len()];
     let trail = &children[lead.len() + core.len()..];
     out.push_str(lead);
+    // Inline code that the platform writes as text has unknown characters at its edges.
+    let resolve = |b| match b {
+        Beside::Markup("code", node) if code_as_text(node) => Beside::Unknown,
+        b => b,
+    };
     let before = match out.chars().next_back() {
         Some(c) => Beside::Char(c),
-        None => mark.before_when_first(),
+        None => resolve(mark.before_when_first()),
     };
     let after = match trail.chars().next() {
         Some(c) => Beside::Char(c),
-        None => mark.after(),
+        None => resolve(mark.after()),
     };
     // A delimiter next to the same character would merge into a longer run (and what is
     // not known might be that character).
     let touches = |b: Beside<'_>, d: char| match b {
         Beside::Char(c) => c == d,
-        Beside::Markup(kind) => delimiter_chars(kind).contains(&d),
+        Beside::Markup(kind, _) => delimiter_chars(kind).contains(&d),
         Beside::Unknown => true,
         Beside::Edge => false,
     };
@@ -171,7 +190,7 @@ fn emphasis(mark: &Mark<'_, '_>, children: &str, out: &mut String) -> bool {
     let probe = |b: Beside<'_>| match b {
         Beside::Edge => None,
         Beside::Char(c) => Some(c),
-        Beside::Markup(_) => Some('*'),
+        Beside::Markup(..) => Some('*'),
         Beside::Unknown => Some('a'),
     };
     let (first, last) = (core.chars().next(), core.chars().next_back());
@@ -276,6 +295,23 @@ fn keep_blank_lines(children: &str) -> Cow<'_, str> {
     Cow::Owned(s)
 }
 
+/// A `#` heading's text whose last `#`s stay text: a run of `#` at the end, after a space
+/// or as the whole text, is read as the heading's optional closing sequence and dropped
+/// (`## renders #` shows "renders"). The run's first `#` is escaped.
+fn keep_closing_hashes(text: &str) -> Cow<'_, str> {
+    let ws = |c: char| c == ' ' || c == '\t';
+    let body = text.trim_end_matches(ws);
+    let run = body.trim_end_matches('#');
+    if run.len() == body.len() || !(run.trim_start_matches(ws).is_empty() || run.ends_with(ws)) {
+        return Cow::Borrowed(text);
+    }
+    let mut s = String::with_capacity(text.len() + 1);
+    s.push_str(run);
+    s.push('\\');
+    s.push_str(&text[run.len()..]);
+    Cow::Owned(s)
+}
+
 /// A link URL as a Markdown link destination that every reader takes whole: spaces, control
 /// characters, `<`, `>` and backslashes percent-encoded, and parentheses too when they are
 /// not balanced (balanced ones, as in Wikipedia URLs, are allowed and kept). The reference
@@ -377,15 +413,10 @@ impl MarkdownPlatform for Devto<'_> {
         escape_liquid(text, out);
     }
 
-    fn code_mark(&self, text: &str, out: &mut String) -> bool {
-        if !text.contains("{%") && !text.contains("{{") {
-            return false;
-        }
-        // Inline code cannot hold raw tags; fall back to escaped text.
-        let mut s = String::new();
-        escape_markdown_text(text, &mut s);
-        escape_liquid(&s, out);
-        true
+    /// Inline code cannot hold `{% raw %}` tags, so code with liquid in it is written as
+    /// escaped text.
+    fn code_as_text(&self, text: &str) -> bool {
+        text.contains("{%") || text.contains("{{")
     }
 
     fn embed(&self, embed: &Embed, out: &mut String) {
@@ -440,9 +471,9 @@ pub trait MarkdownPlatform {
         out.push_str(text);
     }
 
-    /// Writes the plain text of an inline code mark itself and returns true, or returns
-    /// false for the shared code span.
-    fn code_mark(&self, _text: &str, _out: &mut String) -> bool {
+    /// Whether the text of an inline code mark is written as escaped text (through
+    /// [`write_text`](Self::write_text)) instead of a code span.
+    fn code_as_text(&self, _text: &str) -> bool {
         false
     }
 
@@ -464,10 +495,16 @@ impl<P: MarkdownPlatform> MarkdownComponents for P {
     fn mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
         if mark.mark_type == "code" {
             let text = code_text(mark);
-            if !self.code_mark(&text, out) {
-                inline_code(&text, out);
+            if self.code_as_text(&text) {
+                let mut escaped = String::with_capacity(text.len() + 8);
+                escape_markdown_text(&text, &mut escaped);
+                self.write_text(&escaped, out);
+            } else {
+                inline_code(mark, &text, out);
             }
-        } else if !emphasis(mark, children, out) {
+        } else if !emphasis(mark, children, out, |node| {
+            self.code_as_text(&mark.text_of(node))
+        }) {
             default_mark(self, mark, children, out);
         }
     }
@@ -482,7 +519,7 @@ impl<P: MarkdownPlatform> MarkdownComponents for P {
                 Cow::Borrowed(children)
             };
             let text = escape_line_starts(&one_line, true, false);
-            default_block(self, style, block, &text, out);
+            default_block(self, style, block, &keep_closing_hashes(&text), out);
             return;
         }
         let text = keep_blank_lines(children);

@@ -302,6 +302,25 @@ impl<'a> MarkTree<'a> {
         }
     }
 
+    /// The last node of the subtree under `id` (node ids are in document order, so a
+    /// subtree is the range from its root to this).
+    fn subtree_end(&self, mut id: usize) -> usize {
+        while let Some(MNode::Mark { children, .. }) = self.nodes.get(id) {
+            match children.last() {
+                Some(&c) => id = c,
+                None => break,
+            }
+        }
+        id
+    }
+
+    /// The mark whose children include node `id`, `None` at the top of the block.
+    fn parent_of(&self, id: usize) -> Option<usize> {
+        (0..id)
+            .rev()
+            .find(|&m| matches!(self.nodes[m], MNode::Mark { .. }) && self.subtree_end(m) >= id)
+    }
+
     /// The plain text under a node (`spanToPlainText`), without recursion.
     pub fn plain_text(&self, id: usize) -> String {
         let mut out = String::new();
@@ -351,8 +370,9 @@ pub(crate) enum Beside<'r> {
     Edge,
     /// This character of span text.
     Char(char),
-    /// The opening or closing markup of a mark of this type (a known decorator or `link`).
-    Markup(&'r str),
+    /// The opening or closing markup of a mark of this type (a known decorator or `link`),
+    /// and the mark's node.
+    Markup(&'r str, usize),
     /// Something whose first or last character is not known here: an inline object, or a
     /// mark rendered as its bare text.
     Unknown,
@@ -364,55 +384,114 @@ impl<'r> Mark<'r, '_> {
         self.tree.plain_text(self.node)
     }
 
-    /// What is written just before this mark's output when it is the first thing in its
-    /// parent: the parent's opening markup, or the start of the line at the top.
-    pub(crate) fn before_when_first(&self) -> Beside<'r> {
-        match self.parent {
-            Some(p) => self.markup_of(p),
-            None => Beside::Edge,
-        }
+    /// The plain text under another mark of the block (a node named by [`Beside::Markup`]).
+    pub(crate) fn text_of(&self, node: usize) -> String {
+        self.tree.plain_text(node)
     }
 
-    /// What is written just after this mark's output: the next span text, a sibling
-    /// mark's opening, the parent's closing, or the end of the line.
-    pub(crate) fn after(&self) -> Beside<'r> {
-        let nodes = &self.tree.nodes;
-        let end = |mut id: usize| {
-            while let Some(MNode::Mark { children, .. }) = nodes.get(id) {
-                match children.last() {
-                    Some(&c) => id = c,
-                    None => break,
-                }
+    /// What is written just before this mark's output when nothing was written before it
+    /// in its parent: the parent's opening markup, or the start of the line at the top. A
+    /// parent rendered as its bare text writes no opening, so the answer is then what is
+    /// written before that parent: the end of its previous sibling, or further out.
+    pub(crate) fn before_when_first(&self) -> Beside<'r> {
+        let mut parent = self.parent;
+        while let Some(p) = parent {
+            let markup = self.markup_of(p);
+            if markup != Beside::Unknown {
+                return markup;
             }
-            id
-        };
-        // Node ids are in document order and a mark's subtree is a contiguous range, so
-        // the nodes after this subtree and up to the end of the parent's are the siblings
-        // that follow.
-        let last_in_parent = match self.parent {
-            Some(p) => end(p),
-            None => nodes.len().saturating_sub(1),
-        };
-        let first = end(self.node) + 1;
-        let following = nodes.get(first..=last_in_parent).unwrap_or_default();
-        for (id, node) in (first..).zip(following) {
-            match node {
-                // A mark over nothing but whitespace writes no delimiters in the profiles:
-                // what follows is its first child (the next node).
-                MNode::Mark { .. } if !self.has_visible_text(id, end(id)) => {}
-                MNode::Mark { .. } => return self.markup_of(id),
+            let grandparent = self.tree.parent_of(p);
+            let siblings = match grandparent {
+                Some(g) => match &self.tree.nodes[g] {
+                    MNode::Mark { children, .. } => children.as_slice(),
+                    _ => &[],
+                },
+                None => self.tree.root.as_slice(),
+            };
+            match siblings.iter().position(|&c| c == p) {
+                Some(0) => parent = grandparent,
+                Some(i) => return self.end_of(siblings[i - 1]),
+                None => return Beside::Unknown,
+            }
+        }
+        Beside::Edge
+    }
+
+    /// What the node `id` writes last, as far as the mark tree tells.
+    fn end_of(&self, mut id: usize) -> Beside<'r> {
+        loop {
+            match &self.tree.nodes[id] {
                 MNode::Text { child, start, end } => {
-                    if let Some(c) = self.tree.text(*child, *start, *end).chars().next() {
-                        return Beside::Char(c);
+                    return match self.tree.text(*child, *start, *end).chars().next_back() {
+                        Some(c) => Beside::Char(c),
+                        None => Beside::Unknown,
                     }
                 }
                 MNode::Break => return Beside::Edge,
                 MNode::Inline(_) => return Beside::Unknown,
+                MNode::Mark { children, .. } => match self.markup_of(id) {
+                    Beside::Unknown => match children.last() {
+                        Some(&last) => id = last,
+                        None => return Beside::Unknown,
+                    },
+                    // A mark over nothing visible may write no markup (inline code over no
+                    // text, emphasis over whitespace).
+                    _ if !self.has_visible_text(id, self.tree.subtree_end(id)) => {
+                        return Beside::Unknown
+                    }
+                    markup => return markup,
+                },
             }
         }
-        match self.parent {
-            Some(p) => self.markup_of(p),
-            None => Beside::Edge,
+    }
+
+    /// What is written just after this mark's output: the next span text, a sibling
+    /// mark's opening, the parent's closing, or the end of the line. Marks rendered as
+    /// their bare text write nothing around it, so the answer is looked up past them.
+    pub(crate) fn after(&self) -> Beside<'r> {
+        let nodes = &self.tree.nodes;
+        let end = |id: usize| self.tree.subtree_end(id);
+        let mut parent = self.parent;
+        let mut first = end(self.node) + 1;
+        loop {
+            // Node ids are in document order and a mark's subtree is a contiguous range, so
+            // the nodes after this subtree and up to the end of the parent's are the
+            // siblings that follow (and what they hold).
+            let last_in_parent = match parent {
+                Some(p) => end(p),
+                None => nodes.len().saturating_sub(1),
+            };
+            let following = nodes.get(first..=last_in_parent).unwrap_or_default();
+            for (id, node) in (first..).zip(following) {
+                match node {
+                    // A mark over nothing but whitespace writes no delimiters in the
+                    // profiles, and a mark rendered as bare text none at all: what follows
+                    // is its first child (the next node).
+                    MNode::Mark { .. } if !self.has_visible_text(id, end(id)) => {}
+                    MNode::Mark { .. } => match self.markup_of(id) {
+                        Beside::Unknown => {}
+                        markup => return markup,
+                    },
+                    MNode::Text { child, start, end } => {
+                        if let Some(c) = self.tree.text(*child, *start, *end).chars().next() {
+                            return Beside::Char(c);
+                        }
+                    }
+                    MNode::Break => return Beside::Edge,
+                    MNode::Inline(_) => return Beside::Unknown,
+                }
+            }
+            let Some(p) = parent else {
+                return Beside::Edge;
+            };
+            match self.markup_of(p) {
+                // The parent writes no closing: what follows it in its own parent.
+                Beside::Unknown => {
+                    first = last_in_parent + 1;
+                    parent = self.tree.parent_of(p);
+                }
+                markup => return markup,
+            }
         }
     }
 
@@ -443,9 +522,9 @@ impl<'r> Mark<'r, '_> {
             })
         };
         if KNOWN_DECORATORS.contains(&name) {
-            Beside::Markup(name)
+            Beside::Markup(name, id)
         } else if is_link() {
-            Beside::Markup("link")
+            Beside::Markup("link", id)
         } else {
             Beside::Unknown
         }
