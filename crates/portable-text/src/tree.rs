@@ -7,6 +7,7 @@
 //! inserts when a list skips a level.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -37,6 +38,9 @@ pub(crate) enum MNode {
 pub(crate) struct MarkTree<'a> {
     pub spans: Vec<Option<SpanView<'a>>>,
     pub nodes: Vec<MNode>,
+    /// The mark each node is a child of (`None` at the top), indexed like `nodes`; made
+    /// on first use (only the Markdown profiles' rarer lookups need it).
+    parents: OnceCell<Vec<Option<usize>>>,
     pub root: Vec<usize>,
     /// Mark names, indexed by `MNode::Mark::key`.
     pub marks: Vec<Cow<'a, str>>,
@@ -100,6 +104,7 @@ impl<'a> MarkTree<'a> {
         let mut tree = MarkTree {
             spans: Vec::new(),
             nodes: Vec::new(),
+            parents: OnceCell::new(),
             root: Vec::new(),
             marks: Vec::new(),
         };
@@ -316,9 +321,37 @@ impl<'a> MarkTree<'a> {
 
     /// The mark whose children include node `id`, `None` at the top of the block.
     fn parent_of(&self, id: usize) -> Option<usize> {
-        (0..id)
-            .rev()
-            .find(|&m| matches!(self.nodes[m], MNode::Mark { .. }) && self.subtree_end(m) >= id)
+        let parents = self.parents.get_or_init(|| {
+            let mut parents = vec![None; self.nodes.len()];
+            for (id, node) in self.nodes.iter().enumerate() {
+                if let MNode::Mark { children, .. } = node {
+                    for &c in children {
+                        parents[c] = Some(id);
+                    }
+                }
+            }
+            parents
+        });
+        parents.get(id).copied().flatten()
+    }
+
+    /// The sibling just before node `id`, if any. Node ids are in document order, so the
+    /// node before `id` is its parent or the last node under that sibling; the sibling is
+    /// found by climbing from there (as many steps as marks are nested, not as many as
+    /// there are siblings).
+    fn previous_sibling(&self, id: usize) -> Option<usize> {
+        let parent = self.parent_of(id);
+        let mut node = id.checked_sub(1)?;
+        if Some(node) == parent {
+            return None;
+        }
+        loop {
+            let up = self.parent_of(node);
+            if up == parent {
+                return Some(node);
+            }
+            node = up?;
+        }
     }
 
     /// The plain text under a node (`spanToPlainText`), without recursion.
@@ -400,18 +433,9 @@ impl<'r> Mark<'r, '_> {
             if markup != Beside::Unknown {
                 return markup;
             }
-            let grandparent = self.tree.parent_of(p);
-            let siblings = match grandparent {
-                Some(g) => match &self.tree.nodes[g] {
-                    MNode::Mark { children, .. } => children.as_slice(),
-                    _ => &[],
-                },
-                None => self.tree.root.as_slice(),
-            };
-            match siblings.iter().position(|&c| c == p) {
-                Some(0) => parent = grandparent,
-                Some(i) => return self.end_of(siblings[i - 1]),
-                None => return Beside::Unknown,
+            match self.tree.previous_sibling(p) {
+                Some(sibling) => return self.end_of(sibling),
+                None => parent = self.tree.parent_of(p),
             }
         }
         Beside::Edge

@@ -212,6 +212,36 @@ fn a_hundred_thousand_blocks() {
     assert_eq!(html.matches("<strong>").count(), n);
 }
 
+/// 100,000 spans in one block, each pair under its own mark with no markup (an unknown
+/// decorator), bold first in each: the Markdown profiles look up what is written before
+/// each bold mark past that mark in the tree. The lookup climbs the tree (as deep as marks
+/// are nested) rather than scanning the block, so the block renders in linear time; a scan
+/// per mark made this input take minutes.
+#[test]
+fn a_hundred_thousand_spans_under_marks_without_markup() {
+    let n = 100_000;
+    let spans: Vec<String> = (0..n)
+        .map(|i| {
+            let bare = format!("\"h{}\"", (i / 2) % 2);
+            let marks = if i % 2 == 0 {
+                format!("{bare},\"strong\"")
+            } else {
+                bare
+            };
+            format!(r#"{{"_type":"span","text":"w{i}","marks":[{marks}]}}"#)
+        })
+        .collect();
+    let json = format!(r#"[{{"_type":"block","children":[{}]}}]"#, spans.join(","));
+    for f in ALL {
+        let out = render(&json, f).unwrap();
+        assert!(out.contains(&format!("w{}", n - 1)), "format {f}");
+        if matches!(f, Format::Devto | Format::Hashnode) {
+            assert!(out.starts_with("**w0**w1**w2**w3"), "format {f}");
+            assert_eq!(out.matches("**").count(), n, "format {f}");
+        }
+    }
+}
+
 #[test]
 fn many_marks_on_one_span() {
     let marks: Vec<String> = (0..10_000).map(|i| format!("\"m{i}\"")).collect();
