@@ -648,7 +648,7 @@ fn crosspost_render_matches_the_reference_renderers() {
 
     let seed: u64 = env_or("DIFFERENTIAL_SEED", DEFAULT_SEED);
     let count = env_or("DIFFERENTIAL_DOCS", DEFAULT_DOCS as u64) as usize;
-    let mut generator = Generator::new(seed);
+    let mut generator = Generator::new(seed).repeating_marks();
     let docs: Vec<J> = (0..count).map(|_| generator.document()).collect();
     let ndjson: String = docs.iter().map(|d| d.to_json() + "\n").collect();
 
@@ -799,7 +799,7 @@ fn judge_allows_a_difference_only_through_a_listed_class() {
 #[test]
 fn generator_is_deterministic_and_covers_the_advertised_variety() {
     let corpus = |seed| {
-        let mut g = Generator::new(seed);
+        let mut g = Generator::new(seed).repeating_marks();
         (0..DEFAULT_DOCS).map(|_| g.document()).collect::<Vec<J>>()
     };
     let docs = corpus(DEFAULT_SEED);
@@ -868,4 +868,26 @@ fn generator_is_deterministic_and_covers_the_advertised_variety() {
         _ => false,
     });
     assert!(level_jump, "no list level jumps in the corpus");
+    // Spans with more than eight marks (the mark tree's map paths), some naming one twice.
+    let mut mark_lists: Vec<&[J]> = Vec::new();
+    let mut pending: Vec<&J> = docs.iter().collect();
+    while let Some(j) = pending.pop() {
+        match j {
+            J::Arr(items) => pending.extend(items),
+            J::Obj(fields) => {
+                if let Some((_, J::Arr(marks))) = field(fields, "marks") {
+                    mark_lists.push(marks);
+                }
+                pending.extend(fields.iter().map(|(_, v)| v));
+            }
+            _ => {}
+        }
+    }
+    let many: Vec<&[J]> = mark_lists.into_iter().filter(|m| m.len() > 8).collect();
+    let repeats = |marks: &[J]| {
+        let names: Vec<String> = marks.iter().map(J::to_json).collect();
+        (1..names.len()).any(|i| names[..i].contains(&names[i]))
+    };
+    assert!(many.len() >= 100, "{} spans with many marks", many.len());
+    assert!(many.iter().any(|m| repeats(m)), "no span repeats a mark");
 }

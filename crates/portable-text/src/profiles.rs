@@ -493,7 +493,9 @@ impl<P: MarkdownPlatform> MarkdownComponents for P {
     }
 
     fn mark(&self, mark: &Mark<'_, '_>, children: &str, out: &mut String) {
-        if mark.mark_type == "code" {
+        if mark.is_link_in_link() {
+            out.push_str(children);
+        } else if mark.mark_type == "code" {
             let text = code_text(mark);
             if self.code_as_text(&text) {
                 let mut escaped = String::with_capacity(text.len() + 8);
@@ -644,7 +646,8 @@ impl HtmlComponents for Medium<'_> {
             "link" => {
                 let href = mark.def.and_then(|d| d.str("href")).unwrap_or_default();
                 let href = href.trim();
-                if !href.is_empty() && uri_looks_safe(href) {
+                // No link inside a link (HTML does not nest them either).
+                if !href.is_empty() && uri_looks_safe(href) && !mark.is_link_in_link() {
                     out.push_str("<a href=\"");
                     escape_html_chars(href, out);
                     out.push_str("\">");

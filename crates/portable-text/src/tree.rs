@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use crate::html::uri_looks_safe;
 use crate::markdown_escape::is_ws;
@@ -88,17 +88,29 @@ impl<'a> MarkTree<'a> {
             start.push(start.last().copied().unwrap_or(0) + len);
         }
         let mut occ = vec![0u32; start.last().copied().unwrap_or(0)];
+        // Where each name first stands in the next span's marks, when it has many (a search
+        // per mark would be quadratic in the number of marks).
+        let mut next_at: HashMap<&str, usize> = HashMap::new();
         for i in (0..spans.len()).rev() {
             let Some(s) = &spans[i] else { continue };
+            let next = match spans.get(i + 1) {
+                Some(Some(next)) => Some(next),
+                _ => None,
+            };
+            let many = next.is_some_and(|n| n.marks.len() > 8);
+            if let (true, Some(next)) = (many, next) {
+                next_at.clear();
+                for (p, m) in next.marks.iter().enumerate() {
+                    next_at.entry(&**m).or_insert(p);
+                }
+            }
             for (j, m) in s.marks.iter().enumerate() {
-                let n = match spans.get(i + 1) {
-                    Some(Some(next)) => match next.marks.iter().position(|x| x == m) {
-                        Some(p) => 1 + occ[start[i + 1] + p],
-                        None => 1,
-                    },
-                    _ => 1,
+                let at = match next {
+                    Some(_) if many => next_at.get(&**m).copied(),
+                    Some(next) => next.marks.iter().position(|x| x == m),
+                    None => None,
                 };
-                occ[start[i] + j] = n;
+                occ[start[i] + j] = at.map_or(1, |p| 1 + occ[start[i + 1] + p]);
             }
         }
         let mut tree = MarkTree {
@@ -149,16 +161,46 @@ impl<'a> MarkTree<'a> {
                     }
                 });
             }
-            let mut pos = 0;
-            while pos < stack.len() {
-                match needed.iter().position(|m| m.2 == stack[pos].1) {
-                    Some(idx) => {
-                        needed.remove(idx);
-                        pos += 1;
-                    }
-                    None => break,
+            // The open marks this span still needs stay open (in order, up to the first it
+            // does not need); each takes the first remaining occurrence of its name.
+            let pos = if needed.len() > 8 && !stack.is_empty() {
+                // Many marks: the occurrences of each name in a queue, and the taken ones
+                // removed at the end (searching and removing one by one is quadratic).
+                let mut taken = vec![false; needed.len()];
+                let mut pos = 0;
+                let mut at: HashMap<&str, VecDeque<usize>> = HashMap::new();
+                for (k, m) in needed.iter().enumerate() {
+                    at.entry(&*m.2).or_default().push_back(k);
                 }
-            }
+                while pos < stack.len() {
+                    match at.get_mut(&*stack[pos].1).and_then(VecDeque::pop_front) {
+                        Some(k) => {
+                            taken[k] = true;
+                            pos += 1;
+                        }
+                        None => break,
+                    }
+                }
+                drop(at);
+                let mut k = 0;
+                needed.retain(|_| {
+                    k += 1;
+                    !taken[k - 1]
+                });
+                pos
+            } else {
+                let mut pos = 0;
+                while pos < stack.len() {
+                    match needed.iter().position(|m| m.2 == stack[pos].1) {
+                        Some(idx) => {
+                            needed.remove(idx);
+                            pos += 1;
+                        }
+                        None => break,
+                    }
+                }
+                pos
+            };
             stack.truncate(pos);
             for (_, _, m) in needed.drain(..) {
                 let id = tree.nodes.len();
@@ -240,7 +282,11 @@ impl<'a> MarkTree<'a> {
             buf: String,
         }
         let mut stack: Vec<Frame> = Vec::new();
-        // Buffers of closed marks, reused by the next marks opened.
+        // Buffers of closed marks, reused by the next marks opened. Only small ones are kept:
+        // in a chain of nested marks every closed buffer held all the output inside it, so
+        // keeping them all held memory growing with the square of the depth (10,000 marks on
+        // one span held 5 GB).
+        const POOL_KEEP: usize = 16 * 1024;
         let mut pool: Vec<String> = Vec::new();
         let mut root_pos = 0;
         loop {
@@ -284,8 +330,10 @@ impl<'a> MarkTree<'a> {
                 };
                 mark(&m, &f.buf, parent);
                 let mut buf = f.buf;
-                buf.clear();
-                pool.push(buf);
+                if buf.capacity() <= POOL_KEEP {
+                    buf.clear();
+                    pool.push(buf);
+                }
                 continue;
             };
             let parent = match stack.last_mut() {
@@ -540,18 +588,48 @@ impl<'r> Mark<'r, '_> {
         };
         let tree: &'r MarkTree<'_> = self.tree;
         let name: &'r str = &tree.marks[*key];
-        let is_link = || {
-            find_mark_def(self.mark_defs, name).is_some_and(|d| {
-                d.str_is("_type", "link") && uri_looks_safe(&d.str("href").unwrap_or_default())
-            })
-        };
         if KNOWN_DECORATORS.contains(&name) {
             Beside::Markup(name, id)
-        } else if is_link() {
+        } else if self.is_link(id) && !self.in_link(id) {
             Beside::Markup("link", id)
         } else {
             Beside::Unknown
         }
+    }
+
+    /// Whether the mark at node `id` is a link with a URL that is written.
+    fn is_link(&self, id: usize) -> bool {
+        let Some(MNode::Mark { key, .. }) = self.tree.nodes.get(id) else {
+            return false;
+        };
+        find_mark_def(self.mark_defs, &self.tree.marks[*key]).is_some_and(|d| {
+            d.str_is("_type", "link") && uri_looks_safe(&d.str("href").unwrap_or_default())
+        })
+    }
+
+    /// Whether a mark enclosing node `id` is a link.
+    fn in_link(&self, id: usize) -> bool {
+        // The mark being rendered knows its parent; others are looked up.
+        let mut up = if id == self.node {
+            self.parent
+        } else {
+            self.tree.parent_of(id)
+        };
+        while let Some(p) = up {
+            if self.is_link(p) {
+                return true;
+            }
+            up = self.tree.parent_of(p);
+        }
+        false
+    }
+
+    /// Whether this mark is a link inside another link. Markdown has no link in a link (the
+    /// inner one is read, and the outer one's brackets and URL are left as text), so the
+    /// profiles write such a link as its text: where links overlap, the one that opened
+    /// first keeps the words they share.
+    pub(crate) fn is_link_in_link(&self) -> bool {
+        self.is_link(self.node) && self.in_link(self.node)
     }
 }
 

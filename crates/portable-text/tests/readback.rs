@@ -439,6 +439,64 @@ fn a_heading_keeps_the_hashes_at_its_end() {
 }
 
 #[test]
+fn overlapping_links_keep_each_word_in_one_link() {
+    // Link A over "foo bar", link B over "bar baz": the shared word sits in both marks, and
+    // the reference nests B inside A, which Markdown cannot read
+    // (`[foo [bar](B)](A)[ baz](B)` leaves `[foo ` and `](A)` as text).
+    let json = serde_json::to_string(&json!([{
+        "_type": "block",
+        "markDefs": [
+            {"_key": "a", "_type": "link", "href": "https://a.test/"},
+            {"_key": "b", "_type": "link", "href": "https://b.test/"}
+        ],
+        "children": [
+            {"_type": "span", "text": "foo ", "marks": ["a"]},
+            {"_type": "span", "text": "bar", "marks": ["a", "b"]},
+            {"_type": "span", "text": " baz", "marks": ["b"]}
+        ]
+    }]))
+    .unwrap();
+    let reference = render_str(&json, Format::Markdown, &SanityConfig::default()).unwrap();
+    assert_eq!(
+        reference,
+        "[foo [bar](https://b.test/)](https://a.test/)[ baz](https://b.test/)"
+    );
+    for format in [Format::Devto, Format::Hashnode] {
+        let md = render_str(&json, format, &SanityConfig::default()).unwrap();
+        let mut links: Vec<(String, String)> = Vec::new();
+        let mut outside = String::new();
+        let mut depth = 0;
+        for ev in Parser::new(&md) {
+            match ev {
+                Event::Start(Tag::Link { dest_url, .. }) => {
+                    depth += 1;
+                    links.push((dest_url.to_string(), String::new()));
+                }
+                Event::End(TagEnd::Link) => depth -= 1,
+                Event::Text(t) if depth > 0 => {
+                    if let Some(last) = links.last_mut() {
+                        last.1.push_str(&t);
+                    }
+                }
+                Event::Text(t) => outside.push_str(&t),
+                _ => {}
+            }
+        }
+        let want = [
+            ("https://a.test/".to_string(), "foo bar".to_string()),
+            ("https://b.test/".to_string(), " baz".to_string()),
+        ];
+        assert_eq!(links, want, "{format:?}: {md}");
+        assert_eq!(outside, "", "{format:?}: {md}");
+    }
+    let medium = render_str(&json, Format::Medium, &SanityConfig::default()).unwrap();
+    assert_eq!(
+        medium,
+        "<p><a href=\"https://a.test/\">foo bar</a><a href=\"https://b.test/\"> baz</a></p>"
+    );
+}
+
+#[test]
 fn two_hard_breaks_in_a_row_stay_inside_their_list_item() {
     let json = serde_json::to_string(&json!([
         {"_type": "block", "listItem": "bullet", "level": 1,
