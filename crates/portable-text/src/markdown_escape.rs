@@ -11,6 +11,7 @@
 //! `http(s)://`, `ftp://`, `mailto:` URLs and e-mail addresses).
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use crate::model::Entry;
 use crate::node::Block;
@@ -87,6 +88,13 @@ pub(crate) fn plan<'t>(
             }
         }
     }
+    // Above eight links, a set (a search per mark would grow with marks times links).
+    let link_set: Option<HashSet<&str>> =
+        (link_keys.len() > 8).then(|| link_keys.iter().map(|k| &**k).collect());
+    let is_link_key = |m: &str| match &link_set {
+        Some(set) => set.contains(m),
+        None => link_keys.iter().any(|k| k == m),
+    };
     // The tree's leaves in the order they were made, which is the children's order with each
     // span's lines in turn (the tree has already split the text at its newlines).
     let mut pieces: Vec<Piece<'t>> = Vec::with_capacity(tree.nodes.len());
@@ -102,7 +110,7 @@ pub(crate) fn plan<'t>(
                 let link = match last_link {
                     Some((c, link)) if c == child => link,
                     _ => {
-                        let link = span.marks.iter().any(|m| link_keys.iter().any(|k| k == m));
+                        let link = span.marks.iter().any(|m| is_link_key(m));
                         last_link = Some((child, link));
                         link
                     }

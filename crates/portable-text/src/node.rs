@@ -6,6 +6,7 @@
 //! (the toolkit would treat it as an unknown type).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::model::{Entry, Object, Value};
 
@@ -72,6 +73,42 @@ impl<'n, 'a> Block<'n, 'a> {
     /// Finds a mark definition by `_key` (the first one, like `Array.find`).
     pub fn mark_def(&self, key: &str) -> Option<&'n Object<'a>> {
         find_mark_def(self.mark_defs, key)
+    }
+}
+
+/// A block's mark definitions, found by key: through a map when there are many (a search
+/// per mark would take time growing with marks times definitions).
+pub(crate) struct MarkDefs<'n, 'a> {
+    defs: &'n [Entry<'a>],
+    /// Key to the index of the first definition with it, above eight definitions.
+    index: Option<HashMap<Cow<'n, str>, usize>>,
+}
+
+impl<'n, 'a> MarkDefs<'n, 'a> {
+    pub(crate) fn new(defs: &'n [Entry<'a>]) -> Self {
+        let index = (defs.len() > 8).then(|| {
+            let mut index = HashMap::with_capacity(defs.len());
+            for (i, d) in defs.iter().enumerate() {
+                if let Entry::Object(o) = d {
+                    if let Some(key) = o.str("_key") {
+                        index.entry(key).or_insert(i);
+                    }
+                }
+            }
+            index
+        });
+        MarkDefs { defs, index }
+    }
+
+    /// The first definition whose `_key` is `key` (like `Array.find`).
+    pub(crate) fn get(&self, key: &str) -> Option<&'n Object<'a>> {
+        match &self.index {
+            Some(index) => match self.defs.get(*index.get(key)?) {
+                Some(Entry::Object(o)) => Some(o),
+                _ => None,
+            },
+            None => find_mark_def(self.defs, key),
+        }
     }
 }
 

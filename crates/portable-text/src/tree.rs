@@ -13,8 +13,8 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::html::uri_looks_safe;
 use crate::markdown_escape::is_ws;
-use crate::model::{Entry, Object};
-use crate::node::{find_mark_def, span_view, Block, SpanView};
+use crate::model::Object;
+use crate::node::{span_view, Block, MarkDefs, SpanView};
 
 const KNOWN_DECORATORS: [&str; 5] = ["strong", "em", "code", "underline", "strike-through"];
 
@@ -288,6 +288,7 @@ impl<'a> MarkTree<'a> {
         // one span held 5 GB).
         const POOL_KEEP: usize = 16 * 1024;
         let mut pool: Vec<String> = Vec::new();
+        let mark_defs = MarkDefs::new(b.mark_defs);
         let mut root_pos = 0;
         loop {
             // The next child of the innermost open mark (or of the root).
@@ -313,7 +314,7 @@ impl<'a> MarkTree<'a> {
                     continue;
                 };
                 let name: &str = &self.marks[*key];
-                let def = b.mark_def(name);
+                let def = mark_defs.get(name);
                 let def_type = def.and_then(|d| d.type_name());
                 let m = Mark {
                     key: name,
@@ -322,7 +323,7 @@ impl<'a> MarkTree<'a> {
                     tree: self,
                     node: f.node,
                     parent: stack.last().map(|p| p.node),
-                    mark_defs: b.mark_defs,
+                    mark_defs: &mark_defs,
                 };
                 let parent = match stack.last_mut() {
                     Some(p) => &mut p.buf,
@@ -440,7 +441,7 @@ pub struct Mark<'r, 'a> {
     pub(crate) node: usize,
     /// The enclosing mark's node, `None` at the top of the block.
     pub(crate) parent: Option<usize>,
-    pub(crate) mark_defs: &'r [Entry<'a>],
+    pub(crate) mark_defs: &'r MarkDefs<'r, 'a>,
 }
 
 /// What sits beside a mark's output in the rendered line, as far as the mark tree tells:
@@ -602,7 +603,7 @@ impl<'r> Mark<'r, '_> {
         let Some(MNode::Mark { key, .. }) = self.tree.nodes.get(id) else {
             return false;
         };
-        find_mark_def(self.mark_defs, &self.tree.marks[*key]).is_some_and(|d| {
+        self.mark_defs.get(&self.tree.marks[*key]).is_some_and(|d| {
             d.str_is("_type", "link") && uri_looks_safe(&d.str("href").unwrap_or_default())
         })
     }

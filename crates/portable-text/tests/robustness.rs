@@ -242,6 +242,40 @@ fn a_hundred_thousand_spans_under_marks_without_markup() {
     }
 }
 
+/// 30,000 links in one block, each span with its own definition: definitions are found
+/// through a map (searching the list for every mark took 2 s for 20,000 in a release build,
+/// and grew with the square).
+#[test]
+fn thirty_thousand_link_definitions_in_one_block() {
+    let n = 30_000;
+    let defs: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"_type":"link","_key":"l{i}","href":"https://x.test/{i}"}}"#))
+        .collect();
+    let spans: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"_type":"span","text":"w{i} ","marks":["l{i}"]}}"#))
+        .collect();
+    let json = format!(
+        r#"[{{"_type":"block","markDefs":[{}],"children":[{}]}}]"#,
+        defs.join(","),
+        spans.join(",")
+    );
+    for f in ALL {
+        let out = render(&json, f).unwrap();
+        let last = format!("https://x.test/{}", n - 1);
+        match f {
+            Format::Text => assert!(out.contains(&format!("w{}", n - 1))),
+            Format::Html | Format::Medium => {
+                assert_eq!(out.matches("<a href=").count(), n, "format {f}");
+                assert!(out.contains(&last), "format {f}");
+            }
+            _ => {
+                assert_eq!(out.matches("](https://x.test/").count(), n, "format {f}");
+                assert!(out.contains(&last), "format {f}");
+            }
+        }
+    }
+}
+
 #[test]
 fn many_marks_on_one_span() {
     let marks: Vec<String> = (0..10_000).map(|i| format!("\"m{i}\"")).collect();

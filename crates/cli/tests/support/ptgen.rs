@@ -5,8 +5,9 @@
 //! where renderers disagree: every block style, nested bullet and number lists with level jumps
 //! and style changes, all default decorators, link annotations with safe and unsafe hrefs,
 //! unknown marks, annotations and types (block and inline), spans with many marks (overlapping
-//! links among them; repeated names on request), text full of characters that HTML or
-//! Markdown must escape, empty spans, hard line breaks and runs of spaces.
+//! links among them; repeated names on request), blocks with many mark definitions (a key
+//! given twice on request), text full of characters that HTML or Markdown must escape, empty
+//! spans, hard line breaks and runs of spaces.
 //!
 //! Every object carries a `_key`: the Markdown reference invents a random key for an object
 //! without one and prints it, which no other renderer can reproduce.
@@ -315,8 +316,8 @@ impl Generator {
     }
 
     /// Lets a span with many marks name one mark more than once (the reference nests it
-    /// again; editors do not write such spans, and the Markdown profiles give them no
-    /// meaning of their own).
+    /// again) and a mark definition reuse a key (the first one counts). Editors write
+    /// neither, and the Markdown profiles give them no meaning of their own.
     #[allow(dead_code)] // not every test that includes this module repeats marks
     pub fn repeating_marks(mut self) -> Self {
         self.repeat_marks = true;
@@ -404,8 +405,19 @@ impl Generator {
         let mut mark_defs = Vec::new();
         let mut link_keys: Vec<J> = Vec::new();
         let mut annotation_keys: Vec<J> = Vec::new();
-        for _ in 0..self.rng.below(3) {
-            let key = self.key();
+        // Usually up to two definitions; now and then many (past the renderers' short-list
+        // searches), with a key given twice if asked for (the first definition counts).
+        let defs = if self.rng.chance(3) {
+            self.rng.range(9, 14)
+        } else {
+            self.rng.below(3)
+        };
+        for _ in 0..defs {
+            let key = if self.repeat_marks && !link_keys.is_empty() && self.rng.chance(10) {
+                self.rng.pick(&link_keys).clone()
+            } else {
+                self.key()
+            };
             if self.rng.chance(80) {
                 let href = if self.rng.chance(75) {
                     self.rng.pick_str(SAFE_HREFS)
