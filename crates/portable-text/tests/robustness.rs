@@ -276,20 +276,7 @@ fn thirty_thousand_link_definitions_in_one_block() {
     }
 }
 
-#[test]
-fn many_marks_on_one_span() {
-    let marks: Vec<String> = (0..10_000).map(|i| format!("\"m{i}\"")).collect();
-    let json = format!(
-        r#"[{{"_type":"block","children":[{{"_type":"span","text":"x","marks":[{}]}}]}}]"#,
-        marks.join(",")
-    );
-    let html = render(&json, Format::Html).unwrap();
-    assert_eq!(
-        html.matches("<span class=\"unknown__pt__mark__").count(),
-        10_000
-    );
-    check(&json, Format::Markdown, "x");
-}
+// 10,000 marks on one span: `tests/memory.rs` (which also measures the memory it takes).
 
 #[test]
 fn render_value_matches_render_str() {
