@@ -630,7 +630,7 @@ impl<'r> Mark<'r, '_> {
     /// profiles write such a link as its text: where links overlap, the one that opened
     /// first keeps the words they share.
     pub(crate) fn is_link_in_link(&self) -> bool {
-        self.is_link(self.node) && self.in_link(self.node)
+        self.mark_type == "link" && self.is_link(self.node) && self.in_link(self.node)
     }
 }
 
