@@ -603,9 +603,9 @@ impl<'r> Mark<'r, '_> {
         let Some(MNode::Mark { key, .. }) = self.tree.nodes.get(id) else {
             return false;
         };
-        self.mark_defs.get(&self.tree.marks[*key]).is_some_and(|d| {
-            d.str_is("_type", "link") && uri_looks_safe(&d.str("href").unwrap_or_default())
-        })
+        self.mark_defs
+            .get(&self.tree.marks[*key])
+            .is_some_and(is_written_link)
     }
 
     /// Whether a mark enclosing node `id` is a link.
@@ -630,8 +630,13 @@ impl<'r> Mark<'r, '_> {
     /// profiles write such a link as its text: where links overlap, the one that opened
     /// first keeps the words they share.
     pub(crate) fn is_link_in_link(&self) -> bool {
-        self.mark_type == "link" && self.is_link(self.node) && self.in_link(self.node)
+        self.def.is_some_and(is_written_link) && self.in_link(self.node)
     }
+}
+
+/// Whether a mark definition is a link with a URL that is written (a safe one).
+fn is_written_link(def: &Object<'_>) -> bool {
+    def.str_is("_type", "link") && uri_looks_safe(&def.str("href").unwrap_or_default())
 }
 
 // ---------------------------------------------------------------------------
