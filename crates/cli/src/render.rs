@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
-use portable_text::{render_str, write_json_string, Format, SanityConfig};
+use portable_text::{render_str, Format, SanityConfig};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -212,17 +212,78 @@ const PART_BYTES: usize = 1024 * 1024;
 struct Part {
     /// Position in the input (parts are written in this order).
     seq: usize,
-    /// 1-based number of the part's first line.
-    first_line: usize,
     bytes: Vec<u8>,
 }
 
-/// One rendered part: its output, and the first error in it (after which nothing is
-/// rendered).
+/// One rendered part: its output, how many lines it had, and the first error in it (after
+/// which nothing is rendered).
 struct Chunk {
     out: String,
-    error: Option<String>,
+    lines: usize,
+    error: Option<LineError>,
 }
+
+/// What was wrong with a line; `line` counts from 0 within its part (the writer, which sees
+/// the parts in order, knows where the part starts).
+struct LineError {
+    line: usize,
+    kind: LineErrorKind,
+}
+
+enum LineErrorKind {
+    NotUtf8 { byte: usize },
+    Json { column: usize, message: String },
+    Other(portable_text::Error),
+}
+
+impl LineError {
+    /// The message for the line, `n` being its 1-based number in the input.
+    fn message(&self, n: usize) -> String {
+        match &self.kind {
+            LineErrorKind::NotUtf8 { byte } => {
+                format!("line {n} is not UTF-8 (byte {byte} of the line)")
+            }
+            LineErrorKind::Json { column, message } => {
+                format!("invalid Portable Text JSON at line {n}, column {column}: {message}")
+            }
+            LineErrorKind::Other(e) => format!("line {n}: {e}"),
+        }
+    }
+}
+
+/// Buffers handed back for reuse once their stage is done with them: the reader's input
+/// parts come back from the workers, the workers' outputs from the writer. Fresh memory is
+/// expensive (the kernel zeroes every page on first touch: a third of the process's time on
+/// the bench corpus when every part had new buffers), and the stages hold only a few parts at
+/// a time, so a few buffers serve the whole input.
+struct Pool<T>(Mutex<Vec<T>>);
+
+impl<T: Default> Pool<T> {
+    fn new() -> Self {
+        Pool(Mutex::new(Vec::new()))
+    }
+
+    fn take(&self) -> T {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_default()
+    }
+
+    /// Keeps `buf` for reuse, up to [`POOL_KEEP`] buffers (the queues bound how many are in
+    /// flight; an odd large part is not kept beyond that).
+    fn give(&self, buf: T) {
+        if let Ok(mut pool) = self.0.lock() {
+            if pool.len() < POOL_KEEP {
+                pool.push(buf);
+            }
+        }
+    }
+}
+
+/// Buffers a pool keeps at most: about what the bounded queues can hold at once.
+const POOL_KEEP: usize = 16;
 
 /// Renders NDJSON from `input` to `out` as a pipeline: a reader thread cuts the input into
 /// parts of whole lines, one worker per core renders them, and this thread writes the chunks
@@ -245,18 +306,25 @@ fn render_ndjson(
     let (chunk_tx, chunk_rx) = mpsc::sync_channel::<(usize, Chunk)>(workers * 2);
     // Sequence number of the first part that failed (`usize::MAX`: none yet).
     let failed = AtomicUsize::new(usize::MAX);
+    let (inputs, outputs) = (Pool::<Vec<u8>>::new(), Pool::<String>::new());
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                let (part_rx, chunk_tx, failed) = (Arc::clone(&part_rx), chunk_tx.clone(), &failed);
-                s.spawn(move || render_worker(&part_rx, &chunk_tx, failed, format, sanity))
+                let (part_rx, chunk_tx) = (Arc::clone(&part_rx), chunk_tx.clone());
+                let stage = Stage {
+                    failed: &failed,
+                    inputs: &inputs,
+                    outputs: &outputs,
+                };
+                s.spawn(move || render_worker(&part_rx, &chunk_tx, stage, format, sanity))
             })
             .collect();
         drop((part_rx, chunk_tx));
         let failed = &failed;
         let name = input.name.clone();
-        let reader = s.spawn(move || read_parts(input, &part_tx, failed));
-        let written = write_in_order(&name, chunk_rx, out);
+        let inputs = &inputs;
+        let reader = s.spawn(move || read_parts(input, &part_tx, failed, inputs));
+        let written = write_in_order(&name, chunk_rx, out, &outputs);
         if !matches!(written, Ok(Some(_))) {
             // Nothing more will be written: stop reading and rendering.
             failed.store(0, Ordering::Relaxed);
@@ -276,25 +344,39 @@ fn render_ndjson(
     })
 }
 
+/// What a worker shares with the other stages.
+#[derive(Clone, Copy)]
+struct Stage<'s> {
+    failed: &'s AtomicUsize,
+    inputs: &'s Pool<Vec<u8>>,
+    outputs: &'s Pool<String>,
+}
+
 /// Renders parts until the reader is done. Parts after a failed one are only taken off the
 /// queue (so the reader is never left blocked), not rendered.
 fn render_worker(
     parts: &Mutex<Receiver<Part>>,
     chunks: &SyncSender<(usize, Chunk)>,
-    failed: &AtomicUsize,
+    stage: Stage<'_>,
     format: Format,
     sanity: &SanityConfig,
 ) {
+    // Working space of the renderer, kept from document to document.
+    let mut scratch = String::new();
     loop {
         // The lock is only poisoned if a worker panicked while holding it: stop.
         let next = parts.lock().map(|rx| rx.recv());
         let Ok(Ok(part)) = next else { return };
-        if part.seq > failed.load(Ordering::Relaxed) {
+        if part.seq > stage.failed.load(Ordering::Relaxed) {
+            stage.inputs.give(part.bytes);
             continue;
         }
-        let chunk = render_part(&part, format, sanity);
+        let mut out = stage.outputs.take();
+        out.clear();
+        let chunk = render_part(&part.bytes, format, sanity, out, &mut scratch);
+        stage.inputs.give(part.bytes);
         if chunk.error.is_some() {
-            failed.fetch_min(part.seq, Ordering::Relaxed);
+            stage.failed.fetch_min(part.seq, Ordering::Relaxed);
         }
         // The writer is gone only after an error; keep draining.
         let _ = chunks.send((part.seq, chunk));
@@ -309,16 +391,19 @@ fn read_parts(
     mut input: NdjsonInput,
     parts: &SyncSender<Part>,
     failed: &AtomicUsize,
+    pool: &Pool<Vec<u8>>,
 ) -> Result<usize, String> {
     let mut seq = 0;
-    let mut first_line = 1;
     let mut carry: Vec<u8> = Vec::new();
     loop {
         // At least a part's worth of new bytes, and as many as a long unfinished line
         // already has (so a line of any length is read in a logarithmic number of steps).
         let want = PART_BYTES.max(carry.len());
-        let mut bytes = Vec::with_capacity(carry.len() + want);
-        bytes.append(&mut carry);
+        let mut bytes = pool.take();
+        bytes.clear();
+        bytes.reserve(carry.len() + want);
+        bytes.extend_from_slice(&carry);
+        carry.clear();
         let mut round = Round {
             reader: &mut *input.reader,
             more_soon: input.more_soon.as_deref(),
@@ -334,25 +419,22 @@ fn read_parts(
         if !end {
             // Keep the unfinished last line for the next part.
             let Some(cut) = memchr::memrchr(b'\n', &bytes) else {
-                carry = bytes;
+                std::mem::swap(&mut carry, &mut bytes);
+                pool.give(bytes);
                 continue;
             };
             carry.extend_from_slice(&bytes[cut + 1..]);
             bytes.truncate(cut + 1);
         }
-        if !bytes.is_empty() {
-            let lines = memchr::memchr_iter(b'\n', &bytes).count();
-            let part = Part {
-                seq,
-                first_line,
-                bytes,
-            };
+        if bytes.is_empty() {
+            pool.give(bytes);
+        } else {
+            let part = Part { seq, bytes };
             let stop = failed.load(Ordering::Relaxed) != usize::MAX;
             if stop || parts.send(part).is_err() {
                 return Ok(seq);
             }
             seq += 1;
-            first_line += lines;
         }
         if end {
             return Ok(seq);
@@ -361,15 +443,18 @@ fn read_parts(
 }
 
 /// Writes chunks in sequence order as they arrive; stops after the first chunk with an
-/// error and returns that error (naming the input). Otherwise returns the number of chunks
-/// written, or `None` if the output was closed before all were.
+/// error and returns that error (naming the input and the line). Otherwise returns the
+/// number of chunks written, or `None` if the output was closed before all were.
 fn write_in_order(
     name: &str,
     chunks: Receiver<(usize, Chunk)>,
     out: &mut impl Write,
+    pool: &Pool<String>,
 ) -> Result<Option<usize>, String> {
     let mut waiting = BTreeMap::new();
     let mut next = 0;
+    // 1-based number of the next part's first line.
+    let mut first_line = 1;
     for (seq, chunk) in chunks {
         waiting.insert(seq, chunk);
         while let Some(chunk) = waiting.remove(&next) {
@@ -377,66 +462,76 @@ fn write_in_order(
                 return Ok(None);
             }
             if let Some(e) = chunk.error {
-                return Err(format!("{name}: {e}"));
+                return Err(format!("{name}: {}", e.message(first_line + e.line)));
             }
+            first_line += chunk.lines;
+            pool.give(chunk.out);
             next += 1;
         }
     }
     Ok(Some(next))
 }
 
-fn render_part(part: &Part, format: Format, sanity: &SanityConfig) -> Chunk {
-    let mut out = String::with_capacity(part.bytes.len() + part.bytes.len() / 4);
-    let mut scratch = String::new();
+/// Renders the lines of one part into `out`, each as a JSON string and a newline.
+fn render_part(
+    bytes: &[u8],
+    format: Format,
+    sanity: &SanityConfig,
+    mut out: String,
+    scratch: &mut String,
+) -> Chunk {
+    out.reserve(bytes.len() + bytes.len() / 4);
     let mut start = 0;
-    for (i, end) in memchr::memchr_iter(b'\n', &part.bytes)
-        .chain([part.bytes.len()])
-        .enumerate()
-    {
-        let n = part.first_line + i;
-        let line = &part.bytes[start..end];
+    let mut lines = 0;
+    // Every line end, and the end of a last line without one (only the input's last part).
+    let unterminated = bytes.last().is_some_and(|b| *b != b'\n');
+    let tail = unterminated.then_some(bytes.len());
+    for end in memchr::memchr_iter(b'\n', bytes).chain(tail) {
+        let line = &bytes[start..end];
         start = end + 1;
+        let index = lines;
+        lines += 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let fail = |kind| Chunk {
+            out: String::new(),
+            lines: 0,
+            error: Some(LineError { line: index, kind }),
+        };
         let line = match std::str::from_utf8(line) {
             Ok(line) => line,
             Err(e) => {
                 return Chunk {
                     out,
-                    error: Some(format!(
-                        "line {n} is not UTF-8 (byte {} of the line)",
-                        e.valid_up_to() + 1
-                    )),
+                    ..fail(LineErrorKind::NotUtf8 {
+                        byte: e.valid_up_to() + 1,
+                    })
                 }
             }
         };
         if line.trim().is_empty() {
             continue;
         }
-        scratch.clear();
-        match portable_text::render_into(line, format, sanity, &mut scratch) {
-            Ok(()) => {
-                write_json_string(&scratch, &mut out);
-                out.push('\n');
-            }
-            Err(portable_text::Error::Json {
-                line: _,
-                column,
-                message,
-            }) => {
-                return Chunk {
-                    out,
-                    error: Some(format!(
-                        "invalid Portable Text JSON at line {n}, column {column}: {message}"
-                    )),
-                };
-            }
+        let len = out.len();
+        match portable_text::render_json_into(line, format, sanity, &mut out, scratch) {
+            Ok(()) => out.push('\n'),
             Err(e) => {
-                return Chunk {
-                    out,
-                    error: Some(format!("line {n}: {e}")),
-                }
+                // Nothing of the failed line is written.
+                out.truncate(len);
+                let kind = match e {
+                    portable_text::Error::Json {
+                        line: _,
+                        column,
+                        message,
+                    } => LineErrorKind::Json { column, message },
+                    e => LineErrorKind::Other(e),
+                };
+                return Chunk { out, ..fail(kind) };
             }
         }
     }
-    Chunk { out, error: None }
+    Chunk {
+        out,
+        lines,
+        error: None,
+    }
 }

@@ -105,6 +105,40 @@ fn ndjson_stops_at_the_first_bad_line_and_names_it() {
     assert_eq!(last, expected_html(2_499));
 }
 
+/// Line numbers are counted by the writer, part by part, so a bad line deep in a large input
+/// (many parts, blank lines among them, CRLF line ends) is still named exactly.
+#[test]
+fn ndjson_names_a_bad_line_many_parts_in() {
+    let n = 40_000;
+    let bad = 31_234;
+    let mut input = String::new();
+    for line in 1..=n {
+        if line == bad {
+            input.push_str("[{\"_type\":\"block\",\"children\":[}\r\n");
+        } else if line % 1_000 == 0 {
+            input.push_str("\r\n");
+        } else {
+            input.push_str(&block(line));
+            input.push_str(if line % 2 == 0 { "\r\n" } else { "\n" });
+        }
+    }
+    // Several parts of work.
+    assert!(input.len() > 6_000_000);
+    let out = render(&["--to", "html", "--ndjson"], input.as_bytes());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("line {bad}, column 31")),
+        "the error names the line and column: {stderr}"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Every line before the bad one but the blank ones.
+    assert_eq!(lines.len(), bad - 1 - (bad - 1) / 1_000);
+    let last: String = serde_json::from_str(lines[lines.len() - 1]).unwrap();
+    assert_eq!(last, expected_html(bad - 1));
+}
+
 #[test]
 fn a_small_ndjson_input_stops_at_its_bad_line_too() {
     // One part; a blank line is skipped but still counted.

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::scan::{bytes_below, bytes_equal, find};
+use crate::scan::{find, json_string_stops};
 
 /// Decodes a raw JSON value if it is a string. Borrows when the string has no
 /// escape sequences (the common case), so no copy is made.
@@ -26,17 +26,20 @@ pub(crate) fn raw_str(raw: &str) -> Option<Cow<'_, str>> {
 /// Writes `s` as a JSON string literal: the bytes `JSON.stringify` and `serde_json` both
 /// write for it (`"`, `\\` and control characters escaped, short forms where JSON has them).
 pub fn write_json_string(s: &str, out: &mut String) {
-    let b = s.as_bytes();
     out.reserve(s.len() + 2);
     out.push('"');
+    write_json_escaped(s, out);
+    out.push('"');
+}
+
+/// The inside of [`write_json_string`]: `s` escaped as in a JSON string, without quotes.
+pub(crate) fn write_json_escaped(s: &str, out: &mut String) {
+    let b = s.as_bytes();
     let mut start = 0;
     loop {
-        let i = find(
-            b,
-            start,
-            |w| bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\'),
-            |c| c < 0x20 || c == b'"' || c == b'\\',
-        );
+        let i = find(b, start, json_string_stops, |c| {
+            c < 0x20 || c == b'"' || c == b'\\'
+        });
         out.push_str(&s[start..i]);
         let Some(&c) = b.get(i) else { break };
         match c {
@@ -56,7 +59,6 @@ pub fn write_json_string(s: &str, out: &mut String) {
         }
         start = i + 1;
     }
-    out.push('"');
 }
 
 /// Formats a JSON number token the way JavaScript prints a `Number`.

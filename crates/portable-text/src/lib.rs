@@ -18,6 +18,7 @@ use std::str::FromStr;
 
 pub mod html;
 mod json;
+mod lex;
 pub mod markdown;
 mod markdown_escape;
 pub mod model;
@@ -28,6 +29,7 @@ mod scan;
 pub mod text;
 mod tree;
 
+use html::direct::Output;
 pub use html::{DefaultHtml, HtmlComponents};
 pub use json::write_json_string;
 pub use markdown::{DefaultMarkdown, MarkdownComponents};
@@ -109,9 +111,8 @@ pub(crate) fn not_an_object(index: usize, v: &serde_json::Value) -> Error {
 /// Renders Portable Text given as JSON text: an array of blocks, a single
 /// block, or a Sanity document (its `body` is rendered).
 pub fn render_str(json: &str, format: Format, sanity: &SanityConfig) -> Result<String, Error> {
-    let input = model::parse(json)?;
     let mut out = String::with_capacity(json.len() / 2 + 64);
-    render_entries(&input.entries, format, sanity, &mut out)?;
+    render_into(json, format, sanity, &mut out)?;
     Ok(out)
 }
 
@@ -123,9 +124,56 @@ pub fn render_into(
     sanity: &SanityConfig,
     out: &mut String,
 ) -> Result<(), Error> {
-    let input = model::parse(json)?;
     out.reserve(json.len() / 2 + 64);
+    // Default HTML is written straight from the JSON where the input allows (see
+    // `html/direct.rs`); everything else goes through the model.
+    if format == Format::Html && html::render_default_direct(json, Output::Html, out) {
+        return Ok(());
+    }
+    let input = model::parse(json)?;
     render_entries(&input.entries, format, sanity, out)
+}
+
+/// Like [`render_into`], but appends the output as a JSON string literal, the bytes
+/// [`write_json_string`] writes for it: one line of an NDJSON answer. `scratch` is working
+/// space that a bulk caller keeps from call to call. On error `out` may hold part of the
+/// output.
+pub fn render_json_into(
+    json: &str,
+    format: Format,
+    sanity: &SanityConfig,
+    out: &mut String,
+    scratch: &mut String,
+) -> Result<(), Error> {
+    if format == Format::Html {
+        // The HTML is escaped for the string as it is written.
+        out.reserve(json.len() / 2 + 64);
+        out.push('"');
+        if html::render_default_direct(json, Output::JsonString, out) {
+            out.push('"');
+            return Ok(());
+        }
+        out.pop();
+    }
+    scratch.clear();
+    render_into(json, format, sanity, scratch)?;
+    write_json_string(scratch, out);
+    Ok(())
+}
+
+/// HTML with the default components through the direct path alone: `None` where that path
+/// leaves the input to the general renderer (see the crate README, "Performance"); with
+/// `json_string`, escaped as the inside of a JSON string. For tests and benchmarks that
+/// compare the two paths; [`render_str`] and [`render_json_into`] pick the path themselves.
+#[doc(hidden)]
+pub fn render_html_direct(json: &str, json_string: bool) -> Option<String> {
+    let output = if json_string {
+        Output::JsonString
+    } else {
+        Output::Html
+    };
+    let mut out = String::new();
+    html::render_default_direct(json, output, &mut out).then_some(out)
 }
 
 /// Renders a Portable Text value (see [`render_str`]).

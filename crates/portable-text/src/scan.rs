@@ -27,10 +27,26 @@ pub(crate) fn bytes_equal(w: u64, byte: u8) -> u64 {
     !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
 }
 
-/// The high bit of each byte of `w` below `limit` (at most 0x80): exact as a whole, the
-/// lowest set bit always marks a real match.
-pub(crate) fn bytes_below(w: u64, limit: u8) -> u64 {
+/// The high bit of bytes of `w` below `limit` (at most 0x80), with only the lowest one
+/// exact: a byte below the limit borrows from the next byte, which may then be flagged too.
+/// Cheaper than [`bytes_below`] and [`bytes_equal`] where only the first match is used.
+#[inline]
+pub(crate) fn first_below(w: u64, limit: u8) -> u64 {
     w.wrapping_sub(splat(limit)) & !w & HIGH
+}
+
+/// The high bit of bytes of `w` equal to `byte`, with only the lowest one exact (see
+/// [`first_below`]).
+#[inline]
+pub(crate) fn first_equal(w: u64, byte: u8) -> u64 {
+    first_below(w ^ splat(byte), 1)
+}
+
+/// The bytes that end the plain part of a JSON string (`"`, `\` and control characters),
+/// the lowest one exact.
+#[inline]
+pub(crate) fn json_string_stops(w: u64) -> u64 {
+    first_below(w, 0x20) | first_equal(w, b'"') | first_equal(w, b'\\')
 }
 
 /// Index of the first byte at or after `i` that `stop` (a word test) flags, or `b.len()`;
@@ -80,16 +96,22 @@ mod tests {
         }
 
         #[test]
-        fn word_tests_match_byte_tests(bytes in proptest::collection::vec(any::<u8>(), 8), byte in any::<u8>(), limit in 0u8..=0x80) {
+        fn first_match_tests_find_the_first_match(bytes in proptest::collection::vec(prop_oneof![any::<u8>(), Just(b'"'), Just(b'\\'), Just(0u8), Just(b' ')], 8), byte in any::<u8>(), limit in 0u8..=0x80) {
+            let w = word(&bytes);
+            let first = |hits: u64| (hits != 0).then(|| hits.trailing_zeros() as usize / 8);
+            prop_assert_eq!(first(first_equal(w, byte)), bytes.iter().position(|b| *b == byte));
+            prop_assert_eq!(first(first_below(w, limit)), bytes.iter().position(|b| *b < limit));
+            prop_assert_eq!(
+                first(json_string_stops(w)),
+                bytes.iter().position(|b| *b < 0x20 || *b == b'"' || *b == b'\\')
+            );
+        }
+
+        #[test]
+        fn word_tests_match_byte_tests(bytes in proptest::collection::vec(any::<u8>(), 8), byte in any::<u8>()) {
             let w = word(&bytes);
             for (k, b) in bytes.iter().enumerate() {
                 prop_assert_eq!(bytes_equal(w, byte) >> (8 * k + 7) & 1 == 1, *b == byte);
-            }
-            let first_below = bytes.iter().position(|b| *b < limit);
-            let below = bytes_below(w, limit);
-            prop_assert_eq!(below != 0, first_below.is_some());
-            if let Some(k) = first_below {
-                prop_assert_eq!(below.trailing_zeros() as usize / 8, k);
             }
         }
     }

@@ -46,7 +46,8 @@ pub(crate) struct MarkTree<'a> {
     pub marks: Vec<Cow<'a, str>>,
 }
 
-fn known_pos(m: &str) -> i32 {
+/// A mark's place among the known decorators (-1 for any other mark).
+pub(crate) fn known_pos(m: &str) -> i32 {
     KNOWN_DECORATORS
         .iter()
         .position(|k| *k == m)
@@ -73,6 +74,20 @@ fn locale_cmp(a: &str, b: &str) -> Ordering {
         }
         a.len().cmp(&b.len())
     })
+}
+
+/// The toolkit's `sortMarks` for marks given as (occurrence count, [`known_pos`], name): the
+/// mark shared by more spans in a row first, then other marks before the known decorators
+/// (in their fixed order), then by name.
+pub(crate) fn mark_order(a: (u32, i32, &str), b: (u32, i32, &str)) -> Ordering {
+    if a.0 != b.0 {
+        return b.0.cmp(&a.0);
+    }
+    if a.1 == b.1 {
+        locale_cmp(a.2, b.2)
+    } else {
+        a.1.cmp(&b.1)
+    }
 }
 
 impl<'a> MarkTree<'a> {
@@ -150,16 +165,7 @@ impl<'a> MarkTree<'a> {
                     }
                 };
                 needed.extend(s.marks.iter().map(|m| (count(m), known_pos(m), m.clone())));
-                needed.sort_by(|a, b| {
-                    if a.0 != b.0 {
-                        return b.0.cmp(&a.0);
-                    }
-                    if a.1 == b.1 {
-                        locale_cmp(&a.2, &b.2)
-                    } else {
-                        a.1.cmp(&b.1)
-                    }
-                });
+                needed.sort_by(|a, b| mark_order((a.0, a.1, &a.2), (b.0, b.1, &b.2)));
             }
             // The open marks this span still needs stay open (in order, up to the first it
             // does not need); each takes the first remaining occurrence of its name.

@@ -10,22 +10,17 @@
 //! whatever this parser accepts, serde accepts and builds identically: the property tests
 //! below check that on generated and mutated JSON.
 //!
-//! Values the model keeps raw are skipped with an explicit stack, so nesting depth costs
-//! heap, not stack.
+//! Values the model keeps raw are skipped by the lexer ([`crate::lex`]) with an explicit
+//! stack, so nesting depth costs heap, not stack.
 
 use std::borrow::Cow;
 
 use super::{document_input, entry_mode, is_str_field, Entry, Input, Mode, Object, Value};
-use crate::scan::{bytes_below, bytes_equal, find};
+use crate::lex::{unescape, Lexer};
 
 /// Parses `json`, or returns `None` when the serde-based parser must decide.
 pub(super) fn parse(json: &str) -> Option<Input<'_>> {
-    let mut p = Parser {
-        s: json,
-        b: json.as_bytes(),
-        i: 0,
-        stack: Vec::new(),
-    };
+    let mut p = Lexer::new(json);
     p.ws();
     let input = match p.peek()? {
         b'[' => Input {
@@ -38,36 +33,8 @@ pub(super) fn parse(json: &str) -> Option<Input<'_>> {
     (p.i == p.b.len()).then_some(input)
 }
 
-struct Parser<'a> {
-    s: &'a str,
-    b: &'a [u8],
-    i: usize,
-    /// Closing brackets of the raw value being skipped.
-    stack: Vec<u8>,
-}
-
-impl<'a> Parser<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
-    }
-
-    /// Skips JSON whitespace.
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
-            self.i += 1;
-        }
-    }
-
-    /// Consumes `c` after optional whitespace.
-    fn eat(&mut self, c: u8) -> Option<()> {
-        self.ws();
-        if self.peek()? != c {
-            return None;
-        }
-        self.i += 1;
-        Some(())
-    }
-
+/// The model-building half of the parser; the lexing half is [`crate::lex`].
+impl<'a> Lexer<'a> {
     /// A list of objects (`[` at the current position), each parsed in `mode`.
     fn entries(&mut self, mode: Mode, capacity: usize) -> Option<Vec<Entry<'a>>> {
         self.eat(b'[')?;
@@ -139,176 +106,6 @@ impl<'a> Parser<'a> {
             }
         }
     }
-
-    /// A string (`"` at the current position): its text between the quotes, undecoded, and
-    /// whether it has escape sequences. Checks what JSON requires: no control characters,
-    /// only the defined escapes, four hex digits after `\u`.
-    fn string(&mut self) -> Option<(&'a str, bool)> {
-        if self.peek()? != b'"' {
-            return None;
-        }
-        let start = self.i + 1;
-        let mut k = start;
-        let mut escaped = false;
-        loop {
-            k = find(
-                self.b,
-                k,
-                |w| bytes_below(w, 0x20) | bytes_equal(w, b'"') | bytes_equal(w, b'\\'),
-                |c| c < 0x20 || c == b'"' || c == b'\\',
-            );
-            match self.b.get(k)? {
-                b'"' => break,
-                b'\\' => {
-                    escaped = true;
-                    match self.b.get(k + 1)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => k += 2,
-                        b'u' => {
-                            let hex = self.b.get(k + 2..k + 6)?;
-                            if !hex.iter().all(u8::is_ascii_hexdigit) {
-                                return None;
-                            }
-                            k += 6;
-                        }
-                        _ => return None,
-                    }
-                }
-                // A control character.
-                _ => return None,
-            }
-        }
-        self.i = k + 1;
-        Some((self.s.get(start..k)?, escaped))
-    }
-
-    /// Skips one value of any kind, checking it as strictly as serde does.
-    fn skip_value(&mut self) -> Option<()> {
-        self.stack.clear();
-        loop {
-            self.ws();
-            match self.peek()? {
-                b'"' => {
-                    self.string()?;
-                }
-                open @ (b'{' | b'[') => {
-                    self.i += 1;
-                    self.ws();
-                    let close = if open == b'{' { b'}' } else { b']' };
-                    if self.peek()? == close {
-                        self.i += 1;
-                    } else {
-                        self.stack.push(close);
-                        if close == b'}' {
-                            self.key()?;
-                        }
-                        continue;
-                    }
-                }
-                b't' => self.literal(b"true")?,
-                b'f' => self.literal(b"false")?,
-                b'n' => self.literal(b"null")?,
-                b'-' | b'0'..=b'9' => self.number()?,
-                _ => return None,
-            }
-            // A value is complete: close every container it completes.
-            loop {
-                let Some(&close) = self.stack.last() else {
-                    return Some(());
-                };
-                self.ws();
-                let c = self.peek()?;
-                self.i += 1;
-                if c == close {
-                    self.stack.pop();
-                } else if c == b',' {
-                    if close == b'}' {
-                        self.key()?;
-                    }
-                    break;
-                } else {
-                    return None;
-                }
-            }
-        }
-    }
-
-    /// An object key and its colon, inside a skipped value.
-    fn key(&mut self) -> Option<()> {
-        self.ws();
-        self.string()?;
-        self.eat(b':')
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        if self.b.get(self.i..self.i + word.len())? != word {
-            return None;
-        }
-        self.i += word.len();
-        Some(())
-    }
-
-    /// A number by JSON's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-    /// (what follows it, such as the digit of "01", is checked by the caller).
-    fn number(&mut self) -> Option<()> {
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        match self.peek()? {
-            b'0' => self.i += 1,
-            b'1'..=b'9' => self.digits(),
-            _ => return None,
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            self.some_digits()?;
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.i += 1;
-            }
-            self.some_digits()?;
-        }
-        Some(())
-    }
-
-    fn digits(&mut self) {
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.i += 1;
-        }
-    }
-
-    /// One or more digits.
-    fn some_digits(&mut self) -> Option<()> {
-        let start = self.i;
-        self.digits();
-        (self.i > start).then_some(())
-    }
-}
-
-/// Decodes the text of a string with escape sequences, except `\u` (the serde path decodes
-/// those, and rejects the lone surrogates that JSON allows to be written).
-fn unescape(text: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('\\') {
-        out.push_str(&rest[..at]);
-        let c = match rest.as_bytes().get(at + 1)? {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            _ => return None,
-        };
-        out.push(c);
-        rest = &rest[at + 2..];
-    }
-    out.push_str(rest);
-    Some(out)
 }
 
 #[cfg(test)]

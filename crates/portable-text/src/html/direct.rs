@@ -1,0 +1,832 @@
+//! The direct path of [`Format::Html`](crate::Format::Html): to-html's default output written
+//! while the JSON is read, with no model, mark tree or list tree in between.
+//!
+//! The default components write every mark, list and list item as an opening, its content
+//! and a closing, so nothing needs to be rendered into a buffer of its own: a stack of open
+//! marks (per block) and a stack of open lists (per document) take the place of the trees,
+//! and each block is written as soon as its object has been read (its `markDefs` may come
+//! after its `children`). The rules are the general path's, step for step: the toolkit's
+//! mark order and the list nesting of [`crate::tree`], the tags of [`crate::html`].
+//!
+//! It answers for input of the usual shape: an array of objects or a document with a `body`
+//! array; blocks whose `_type`, `style`, `listItem`, keys and mark names are strings without
+//! escapes, whose `level` is a whole number up to [`MAX_LEVEL`], and whose spans have at most
+//! [`MAX_MARKS`] marks and blocks at most [`MAX_DEFS`] definitions. On anything else (and on
+//! anything that is not well-formed JSON) it returns `None`, and the caller renders the same
+//! input on the general path, which decides every unusual case and reports every error. The
+//! tests hold the two paths to the same output wherever this one answers.
+
+use std::ops::Range;
+
+use super::{
+    block_tags, decorator_tags, escape_html, link_open, list_tags, unknown_mark_open, DefaultHtml,
+    HtmlComponents,
+};
+use crate::json::write_json_escaped;
+use crate::lex::{decode, Lexer};
+use crate::scan::{json_string_stops, word};
+use crate::tree::{known_pos, mark_order};
+
+/// Spans with more marks, and blocks with more mark definitions, are left to the general
+/// path, which finds them through maps (a search here grows with their square).
+const MAX_MARKS: usize = 8;
+const MAX_DEFS: usize = 16;
+/// List levels above this are left to the general path.
+const MAX_LEVEL: f64 = 64.0;
+/// Documents that open more lists than this are left to the general path (which stops at
+/// [`crate::tree::MAX_LISTS`] with an error).
+const MAX_LISTS: usize = 100_000;
+
+/// How the output is written.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Output {
+    /// As HTML.
+    Html,
+    /// As the inside of a JSON string literal (what [`crate::write_json_string`] writes
+    /// between the quotes): the form `crosspost render --ndjson` sends, escaped as it is
+    /// written rather than in a second pass.
+    JsonString,
+}
+
+/// Renders `json` to `out` as to-html does with default options, or returns `None` (with
+/// part of the output possibly written) where the general path must decide.
+pub(crate) fn render(json: &str, output: Output, out: &mut String) -> Option<()> {
+    let mut d = Direct {
+        lx: Lexer::new(json),
+        output,
+        markup: String::new(),
+        children: Vec::new(),
+        marks: Vec::new(),
+        defs: Vec::new(),
+        occ: Vec::new(),
+        needed: Vec::new(),
+        open: Vec::new(),
+        lists: Vec::new(),
+        lists_made: 0,
+        text: String::new(),
+    };
+    d.lx.ws();
+    match d.lx.peek()? {
+        b'[' => d.array(out)?,
+        b'{' => d.top_object(out)?,
+        _ => return None,
+    }
+    d.lx.ws();
+    (d.lx.i == d.lx.b.len()).then_some(())
+}
+
+/// The object keys the direct path reads; any other key is `Other`, its value skipped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    /// `_type`.
+    Type,
+    /// `_key`.
+    Key,
+    Style,
+    ListItem,
+    Level,
+    MarkDefs,
+    Children,
+    Text,
+    Marks,
+    Href,
+    Body,
+    Other,
+}
+
+/// A key of up to eight bytes as one word, zero-padded (as [`Direct::key`] reads it).
+const fn key_word(key: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    let mut i = 0;
+    while i < key.len() && i < 8 {
+        w[i] = key[i];
+        i += 1;
+    }
+    u64::from_le_bytes(w)
+}
+
+impl Field {
+    /// The key whose first `len` bytes (at most eight) are `w` read as a word; the rest of
+    /// `w` is ignored.
+    fn of(w: u64, len: usize) -> Field {
+        const TYPE: u64 = key_word(b"_type");
+        const KEY: u64 = key_word(b"_key");
+        const STYLE: u64 = key_word(b"style");
+        const LIST_ITEM: u64 = key_word(b"listItem");
+        const LEVEL: u64 = key_word(b"level");
+        const MARK_DEFS: u64 = key_word(b"markDefs");
+        const CHILDREN: u64 = key_word(b"children");
+        const TEXT: u64 = key_word(b"text");
+        const MARKS: u64 = key_word(b"marks");
+        const HREF: u64 = key_word(b"href");
+        const BODY: u64 = key_word(b"body");
+        let w = if len >= 8 {
+            w
+        } else {
+            w & ((1u64 << (8 * len)) - 1)
+        };
+        match (len, w) {
+            (5, TYPE) => Field::Type,
+            (4, KEY) => Field::Key,
+            (5, STYLE) => Field::Style,
+            (8, LIST_ITEM) => Field::ListItem,
+            (5, LEVEL) => Field::Level,
+            (8, MARK_DEFS) => Field::MarkDefs,
+            (8, CHILDREN) => Field::Children,
+            (4, TEXT) => Field::Text,
+            (5, MARKS) => Field::Marks,
+            (4, HREF) => Field::Href,
+            (4, BODY) => Field::Body,
+            _ => Field::Other,
+        }
+    }
+
+    /// A field the model decodes where it reads an object (the top-level object, the array's
+    /// entries, their children and mark definitions): serde checks its escapes.
+    fn is_decoded(self) -> bool {
+        matches!(
+            self,
+            Field::Type | Field::Key | Field::Text | Field::Style | Field::ListItem
+        )
+    }
+
+    /// The key named `name`.
+    fn named(name: &str) -> Field {
+        if name.len() > 8 {
+            return Field::Other;
+        }
+        Field::of(key_word(name.as_bytes()), name.len())
+    }
+}
+
+/// A string as read: its text between the quotes and whether it has escape sequences.
+type Raw<'a> = (&'a str, bool);
+
+/// A child of the block being read.
+struct Child<'a> {
+    /// `_type` (`None`: absent; the block is then not a block).
+    ty: Option<&'a str>,
+    text: Option<Raw<'a>>,
+    /// Its marks, in [`Direct::marks`].
+    marks: Range<usize>,
+}
+
+impl Child<'_> {
+    /// A span: `_type` `span` and a string `text` (its `marks`, if any, are strings).
+    fn is_span(&self) -> bool {
+        self.ty == Some("span") && self.text.is_some()
+    }
+}
+
+/// A mark definition of the block being read.
+struct Def<'a> {
+    key: Option<&'a str>,
+    ty: Option<&'a str>,
+    href: Option<Raw<'a>>,
+}
+
+/// One object as read: what it is, and whether it had a `body` (read only at the top) and
+/// `children`.
+struct Read<'a> {
+    node: Node<'a>,
+    body: bool,
+    children: bool,
+}
+
+/// What one entry of the array turned out to be.
+enum Node<'a> {
+    Block(BlockInfo<'a>),
+    /// Any other object, with its type name as to-html prints it.
+    Custom(&'a str),
+}
+
+struct BlockInfo<'a> {
+    style: &'a str,
+    /// `listItem` and the level (`level || 1`) of a list item.
+    list: Option<(&'a str, f64)>,
+}
+
+/// A mark open in the block being written: what closes it.
+struct OpenMark<'a> {
+    name: &'a str,
+    close: &'static str,
+}
+
+/// A list open in the document being written, with its last item still open.
+struct OpenList<'a> {
+    level: f64,
+    /// The list type (the `listItem` of its first block).
+    list_item: &'a str,
+    /// The style of the open item's block (closed with it).
+    item_style: &'a str,
+}
+
+struct Direct<'a> {
+    lx: Lexer<'a>,
+    output: Output,
+    /// Markup written through [`Direct::escaped`].
+    markup: String,
+    // The block being read (reused from block to block).
+    children: Vec<Child<'a>>,
+    marks: Vec<&'a str>,
+    defs: Vec<Def<'a>>,
+    /// For each of `marks`: how many spans in a row, from its own, carry it.
+    occ: Vec<u32>,
+    /// The marks a span needs, in opening order: (count, known position, name).
+    needed: Vec<(u32, i32, &'a str)>,
+    open: Vec<OpenMark<'a>>,
+    lists: Vec<OpenList<'a>>,
+    lists_made: usize,
+    /// Decoded text of a string with escape sequences.
+    text: String,
+}
+
+/// The fields of an entry that decide what it is, as read.
+#[derive(Default)]
+struct Fields<'a> {
+    ty: Option<&'a str>,
+    style: Option<&'a str>,
+    list_item: Option<&'a str>,
+    level: Option<f64>,
+    /// `Some(true)`: a list of children that all have a `_type`; `Some(false)`: present but
+    /// not that.
+    children: Option<bool>,
+    /// Every mark definition has a `_key`.
+    defs_ok: bool,
+}
+
+impl<'a> Direct<'a> {
+    /// A string whose escape sequences all decode. The lexer checks their form; a `\u`
+    /// escape may still be half of a surrogate pair with no other half, which serde rejects
+    /// in the fields the model decodes ([`Field::is_decoded`]).
+    fn checked_string(&mut self) -> Option<Raw<'a>> {
+        let (text, escaped) = self.lx.string()?;
+        if escaped && text.contains("\\u") {
+            self.text.clear();
+            decode(text, &mut self.text)?;
+        }
+        Some((text, escaped))
+    }
+
+    /// The value of a field the model decodes but the direct path does not read: checked
+    /// like the model's parser checks it, then passed over.
+    fn decoded_field(&mut self) -> Option<()> {
+        if self.lx.peek()? == b'"' {
+            self.checked_string().map(drop)
+        } else {
+            self.lx.skip_value()
+        }
+    }
+
+    /// A string without escape sequences.
+    fn plain_string(&mut self) -> Option<&'a str> {
+        match self.lx.string()? {
+            (s, false) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// An object key and its colon. A key of up to eight bytes is read as one word and told
+    /// apart by it (most keys are; see [`Field`]).
+    fn key(&mut self) -> Option<Field> {
+        self.lx.ws();
+        let b = self.lx.b;
+        let start = self.lx.i + 1;
+        let short = match (b.get(self.lx.i), b.get(start..start + 9)) {
+            (Some(b'"'), Some(chunk)) => {
+                let w = word(&chunk[..8]);
+                let hits = json_string_stops(w);
+                let len = if hits == 0 {
+                    8
+                } else {
+                    (hits.trailing_zeros() / 8) as usize
+                };
+                (chunk.get(len) == Some(&b'"')).then_some((w, len))
+            }
+            _ => None,
+        };
+        let key = match short {
+            Some((w, len)) => {
+                self.lx.i = start + len + 1;
+                Field::of(w, len)
+            }
+            // Longer, escaped or at the very end of the input.
+            None => Field::named(self.plain_string()?),
+        };
+        self.lx.eat(b':')?;
+        self.lx.ws();
+        Some(key)
+    }
+
+    /// After a value inside an object or array: `true` at a comma, `false` at `close`.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        self.lx.ws();
+        let c = self.lx.peek()?;
+        self.lx.i += 1;
+        match c {
+            b',' => Some(true),
+            c if c == close => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Calls `each` on every element of the array at the current position; `false` for `[]`.
+    fn elements(&mut self, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.lx.eat(b'[')?;
+        self.lx.ws();
+        if self.lx.peek()? == b']' {
+            self.lx.i += 1;
+            return Some(());
+        }
+        loop {
+            self.lx.ws();
+            each(self)?;
+            if !self.more(b']')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// Calls `each` with every key of the object at the current position, which must
+    /// consume the value.
+    fn fields(&mut self, mut each: impl FnMut(&mut Self, Field) -> Option<()>) -> Option<()> {
+        self.lx.eat(b'{')?;
+        self.lx.ws();
+        if self.lx.peek()? == b'}' {
+            self.lx.i += 1;
+            return Some(());
+        }
+        loop {
+            let key = self.key()?;
+            each(self, key)?;
+            if !self.more(b'}')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// A top-level object: a document (it has a `body` and no `children`), whose `body` is
+    /// rendered as it is read, or else a single block.
+    fn top_object(&mut self, out: &mut String) -> Option<()> {
+        let read = self.entry(Some(&mut *out))?;
+        match (read.body, read.children) {
+            (true, false) => Some(()),
+            // A block with a `body` as well: its `body` was written as a document's would be.
+            (true, true) => None,
+            (false, _) => {
+                self.write_node(read.node, out)?;
+                self.close_lists(0, out);
+                Some(())
+            }
+        }
+    }
+
+    /// The array of blocks at the current position, rendered.
+    fn array(&mut self, out: &mut String) -> Option<()> {
+        self.elements(|d| {
+            let read = d.entry(None)?;
+            d.write_node(read.node, out)
+        })?;
+        self.close_lists(0, out);
+        Some(())
+    }
+
+    /// One entry of the array (an object), read and classified like
+    /// [`crate::node::classify_object`]. At the top (`document` given), a `body` is rendered
+    /// there as it is read, as a document's (whether it is one is known at the end).
+    fn entry(&mut self, mut document: Option<&mut String>) -> Option<Read<'a>> {
+        self.children.clear();
+        self.marks.clear();
+        self.defs.clear();
+        let mut f = Fields {
+            defs_ok: true,
+            ..Fields::default()
+        };
+        // Fields read twice would need "the last one wins": left to the general path.
+        let mut seen = 0u8;
+        let mut once = |bit: u8| {
+            let first = seen & bit == 0;
+            seen |= bit;
+            first.then_some(())
+        };
+        self.fields(|d, key| match key {
+            Field::Type => {
+                once(1)?;
+                f.ty = Some(d.plain_string()?);
+                Some(())
+            }
+            Field::Style => {
+                once(2)?;
+                if d.lx.peek()? == b'n' {
+                    d.lx.literal(b"null")
+                } else {
+                    f.style = Some(d.plain_string()?);
+                    Some(())
+                }
+            }
+            Field::ListItem => {
+                once(4)?;
+                f.list_item = Some(d.plain_string()?);
+                Some(())
+            }
+            Field::Level => {
+                once(8)?;
+                let start = d.lx.i;
+                d.lx.number()?;
+                f.level = Some(d.lx.s.get(start..d.lx.i)?.parse().ok()?);
+                Some(())
+            }
+            Field::MarkDefs => {
+                once(16)?;
+                if d.lx.peek()? == b'n' {
+                    return d.lx.literal(b"null");
+                }
+                d.elements(|d| {
+                    let def = d.def()?;
+                    f.defs_ok &= def.key.is_some();
+                    d.defs.push(def);
+                    Some(())
+                })?;
+                (d.defs.len() <= MAX_DEFS).then_some(())
+            }
+            Field::Body if document.is_some() => {
+                once(64)?;
+                let out = document.as_deref_mut()?;
+                match d.lx.peek()? {
+                    b'[' => d.array(out),
+                    b'n' => d.lx.literal(b"null"),
+                    // Not a document (`body` must be an array): an error there.
+                    _ => None,
+                }
+            }
+            Field::Children => {
+                once(32)?;
+                if d.lx.peek()? != b'[' {
+                    f.children = Some(false);
+                    return d.lx.skip_value();
+                }
+                let mut ok = true;
+                d.elements(|d| {
+                    let child = d.child()?;
+                    ok &= child.ty.is_some();
+                    d.children.push(child);
+                    Some(())
+                })?;
+                f.children = Some(ok);
+                Some(())
+            }
+            key if key.is_decoded() => d.decoded_field(),
+            _ => d.lx.skip_value(),
+        })?;
+        let read = |node| Read {
+            node,
+            body: seen & 64 != 0,
+            children: seen & 32 != 0,
+        };
+        let Some(ty) = f.ty else {
+            return Some(read(Node::Custom("undefined")));
+        };
+        let is_block = !ty.starts_with('@')
+            && f.defs_ok
+            && match f.children {
+                None => ty == "block",
+                Some(ok) => ok,
+            };
+        if !is_block {
+            return Some(read(Node::Custom(ty)));
+        }
+        let list = match (f.list_item, f.level) {
+            (None, _) => None,
+            (Some(li), None) => Some((li, 1.0)),
+            (Some(li), Some(level)) => {
+                let level = if level == 0.0 { 1.0 } else { level };
+                // Fractional, negative and very deep levels: the general path.
+                if level.fract() != 0.0 || !(1.0..=MAX_LEVEL).contains(&level) {
+                    return None;
+                }
+                Some((li, level))
+            }
+        };
+        Some(read(Node::Block(BlockInfo {
+            style: f.style.filter(|s| !s.is_empty()).unwrap_or("normal"),
+            list,
+        })))
+    }
+
+    /// A child of a block (an object): `_type`, `text` and `marks` are read.
+    fn child(&mut self) -> Option<Child<'a>> {
+        let mut c = Child {
+            ty: None,
+            text: None,
+            marks: self.marks.len()..self.marks.len(),
+        };
+        let mut has_marks = false;
+        self.fields(|d, key| match key {
+            Field::Type if c.ty.is_none() => {
+                c.ty = Some(d.plain_string()?);
+                Some(())
+            }
+            Field::Text if c.text.is_none() => {
+                c.text = Some(d.checked_string()?);
+                Some(())
+            }
+            Field::Marks if !has_marks => {
+                has_marks = true;
+                let start = d.marks.len();
+                d.elements(|d| {
+                    let m = d.plain_string()?;
+                    d.marks.push(m);
+                    Some(())
+                })?;
+                c.marks = start..d.marks.len();
+                (c.marks.len() <= MAX_MARKS).then_some(())
+            }
+            Field::Type | Field::Text | Field::Marks => None,
+            key if key.is_decoded() => d.decoded_field(),
+            _ => d.lx.skip_value(),
+        })?;
+        Some(c)
+    }
+
+    /// A mark definition (an object): `_key`, `_type` and `href` are read.
+    fn def(&mut self) -> Option<Def<'a>> {
+        let mut def = Def {
+            key: None,
+            ty: None,
+            href: None,
+        };
+        self.fields(|d, key| match key {
+            Field::Key if def.key.is_none() => {
+                def.key = Some(d.plain_string()?);
+                Some(())
+            }
+            Field::Type if def.ty.is_none() => {
+                def.ty = Some(d.plain_string()?);
+                Some(())
+            }
+            Field::Href if def.href.is_none() => {
+                def.href = Some(d.lx.string()?);
+                Some(())
+            }
+            Field::Key | Field::Type | Field::Href => None,
+            key if key.is_decoded() => d.decoded_field(),
+            _ => d.lx.skip_value(),
+        })?;
+        Some(def)
+    }
+
+    /// Writes one entry, opening and closing lists around list items as
+    /// [`crate::tree::nest_lists`] nests them.
+    fn write_node(&mut self, node: Node<'a>, out: &mut String) -> Option<()> {
+        let block = match node {
+            Node::Custom(name) => {
+                self.close_lists(0, out);
+                escaped(self.output, &mut self.markup, out, |out| {
+                    DefaultHtml.unknown_type(name, false, out)
+                });
+                return Some(());
+            }
+            Node::Block(b) => b,
+        };
+        let Some((list_item, level)) = block.list else {
+            self.close_lists(0, out);
+            let (open, close) = block_tags(block.style).unwrap_or(("<p>", "</p>"));
+            out.push_str(open);
+            self.inline(out)?;
+            out.push_str(close);
+            return Some(());
+        };
+        let start_level = match self.lists.last() {
+            None => 0.0,
+            Some(cur) if cur.level == level && cur.list_item == list_item => {
+                let depth = self.lists.len() - 1;
+                return self.next_item(depth, block.style, out);
+            }
+            Some(cur) if level > cur.level => cur.level,
+            Some(cur) => {
+                // A shallower item goes into the open list of its level and type, if any
+                // (`findListMatching`); otherwise, like an item of another type at the same
+                // level, it starts a new list at the top.
+                let found = (level < cur.level)
+                    .then(|| {
+                        self.lists
+                            .iter()
+                            .position(|l| l.level == level && l.list_item == list_item)
+                    })
+                    .flatten();
+                if let Some(depth) = found {
+                    self.close_lists(depth + 1, out);
+                    return self.next_item(depth, block.style, out);
+                }
+                self.close_lists(0, out);
+                0.0
+            }
+        };
+        // `createNested`: one list per level from `start_level + 1` to `level`, each with
+        // one item; all but the deepest are empty placeholders.
+        let mut l = start_level + 1.0;
+        while l <= level {
+            self.lists_made += 1;
+            if self.lists_made > MAX_LISTS {
+                return None;
+            }
+            out.push_str(list_tags(list_item).0);
+            self.lists.push(OpenList {
+                level: l,
+                list_item,
+                item_style: block.style,
+            });
+            self.item_open(block.style, l == level, out)?;
+            l += 1.0;
+        }
+        Some(())
+    }
+
+    /// Closes the open item of the list at `depth` and opens the next one.
+    fn next_item(&mut self, depth: usize, style: &'a str, out: &mut String) -> Option<()> {
+        let list = self.lists.get_mut(depth)?;
+        close_item(list.item_style, out);
+        list.item_style = style;
+        self.item_open(style, true, out)
+    }
+
+    /// Opens a list item of a block of `style`, with the block's content unless it is a
+    /// placeholder.
+    fn item_open(&mut self, style: &str, content: bool, out: &mut String) -> Option<()> {
+        out.push_str("<li>");
+        if style != "normal" {
+            out.push_str(block_tags(style).map_or("<p>", |t| t.0));
+        }
+        if content {
+            self.inline(out)?;
+        }
+        Some(())
+    }
+
+    /// Closes the open lists deeper than `depth` (all of them for 0), with their items.
+    fn close_lists(&mut self, depth: usize, out: &mut String) {
+        while self.lists.len() > depth {
+            if let Some(list) = self.lists.pop() {
+                close_item(list.item_style, out);
+                out.push_str(list_tags(list.list_item).1);
+            }
+        }
+    }
+
+    /// Writes the block's children: [`crate::tree::MarkTree`]'s nesting, written as it opens
+    /// and closes.
+    fn inline(&mut self, out: &mut String) -> Option<()> {
+        let children = &self.children;
+        let marks = &self.marks;
+        // occ: how many spans in a row, from this one, carry the mark (the toolkit's
+        // `sortMarksByOccurences`), counted from the last child back.
+        self.occ.clear();
+        self.occ.resize(marks.len(), 0);
+        for (i, c) in children.iter().enumerate().rev() {
+            if !c.is_span() {
+                continue;
+            }
+            let next = children.get(i + 1).filter(|n| n.is_span());
+            for j in c.marks.clone() {
+                let at = next.and_then(|n| {
+                    let r = n.marks.clone();
+                    marks[r.clone()]
+                        .iter()
+                        .position(|m| *m == marks[j])
+                        .map(|p| r.start + p)
+                });
+                self.occ[j] = at.map_or(1, |p| 1 + self.occ[p]);
+            }
+        }
+        self.open.clear();
+        for c in children {
+            self.needed.clear();
+            if c.is_span() {
+                let own = &marks[c.marks.clone()];
+                for &m in own {
+                    // One count per name: its first occurrence's.
+                    let first = own.iter().position(|x| *x == m).unwrap_or(0);
+                    let count = self.occ[c.marks.start + first];
+                    self.needed.push((count, known_pos(m), m));
+                }
+                self.needed
+                    .sort_by(|a, b| mark_order((a.0, a.1, a.2), (b.0, b.1, b.2)));
+            }
+            // The open marks this child still needs stay open, up to the first it does not.
+            let mut keep = 0;
+            while let Some(open) = self.open.get(keep) {
+                match self.needed.iter().position(|m| m.2 == open.name) {
+                    Some(k) => {
+                        self.needed.remove(k);
+                        keep += 1;
+                    }
+                    None => break,
+                }
+            }
+            while self.open.len() > keep {
+                if let Some(m) = self.open.pop() {
+                    out.push_str(m.close);
+                }
+            }
+            for k in 0..self.needed.len() {
+                let name = self.needed[k].2;
+                let (defs, text) = (&self.defs, &mut self.text);
+                let close = escaped(self.output, &mut self.markup, out, |out| {
+                    open_mark(name, defs, text, out)
+                })?;
+                self.open.push(OpenMark { name, close });
+            }
+            match (c.is_span(), c.text) {
+                (true, Some((text, false))) => escape_html(text, out),
+                (true, Some((text, true))) => {
+                    self.text.clear();
+                    decode(text, &mut self.text)?;
+                    let text = &self.text;
+                    escaped(self.output, &mut self.markup, out, |out| {
+                        for (n, line) in crate::scan::lines(text).enumerate() {
+                            if n > 0 {
+                                DefaultHtml.hard_break(out);
+                            }
+                            escape_html(line, out);
+                        }
+                    });
+                }
+                _ => {
+                    let name = c.ty.unwrap_or("undefined");
+                    escaped(self.output, &mut self.markup, out, |out| {
+                        DefaultHtml.unknown_type(name, true, out)
+                    });
+                }
+            }
+        }
+        while let Some(m) = self.open.pop() {
+            out.push_str(m.close);
+        }
+        Some(())
+    }
+}
+
+/// Writes what `write` writes to `out`, escaped for `output` (through `markup`, a buffer
+/// kept for it). Only what can hold a quote, a backslash or a control character goes through
+/// here: tags with attributes and text decoded from escape sequences. Text read without
+/// escapes has none of them (JSON does not allow them raw in a string) and HTML escaping adds
+/// none, so it is written straight to `out` in either form.
+fn escaped<R>(
+    output: Output,
+    markup: &mut String,
+    out: &mut String,
+    write: impl FnOnce(&mut String) -> R,
+) -> R {
+    match output {
+        Output::Html => write(out),
+        Output::JsonString => {
+            markup.clear();
+            let r = write(markup);
+            write_json_escaped(markup, out);
+            r
+        }
+    }
+}
+
+/// Closes a list item whose block has `style`.
+fn close_item(style: &str, out: &mut String) {
+    if style != "normal" {
+        out.push_str(block_tags(style).map_or("</p>", |t| t.1));
+    }
+    out.push_str("</li>");
+}
+
+/// Writes the opening of mark `name` (a decorator, or the key of one of `defs`) as
+/// `DefaultHtml::mark` would and returns its closing.
+fn open_mark(
+    name: &str,
+    defs: &[Def<'_>],
+    scratch: &mut String,
+    out: &mut String,
+) -> Option<&'static str> {
+    // The first definition with the key, like `Array.find`.
+    let def = defs.iter().find(|d| d.key == Some(name));
+    let mark_type = def.and_then(|d| d.ty).unwrap_or(name);
+    if mark_type == "link" {
+        let href = match def.and_then(|d| d.href) {
+            None => "",
+            Some((href, false)) => href,
+            Some((href, true)) => {
+                scratch.clear();
+                decode(href, scratch)?;
+                scratch
+            }
+        };
+        return Some(if link_open(href, out) { "</a>" } else { "" });
+    }
+    Some(match decorator_tags(mark_type) {
+        Some((open, close)) => {
+            out.push_str(open);
+            close
+        }
+        None => {
+            unknown_mark_open(mark_type, out);
+            "</span>"
+        }
+    })
+}

@@ -1,0 +1,283 @@
+//! A JSON lexer over borrowed bytes, checking as strictly as serde does: the shared ground
+//! of the model's fast parser (`model/fast.rs`) and the direct HTML path (`html/direct.rs`).
+//!
+//! Everything returns `None` where the input is not well-formed JSON or not of a shape the
+//! caller handles itself; the callers then leave the input to the serde-based parser, which
+//! reports the error with its line and column. Values that are skipped are skipped with an
+//! explicit stack, so nesting depth costs heap, not stack.
+
+use crate::scan::{find, json_string_stops, word};
+
+/// A position in a JSON text.
+pub(crate) struct Lexer<'a> {
+    pub(crate) s: &'a str,
+    pub(crate) b: &'a [u8],
+    pub(crate) i: usize,
+    /// Closing brackets of the raw value being skipped.
+    stack: Vec<u8>,
+}
+
+impl<'a> Lexer<'a> {
+    pub(crate) fn new(json: &'a str) -> Self {
+        Lexer {
+            s: json,
+            b: json.as_bytes(),
+            i: 0,
+            stack: Vec::new(),
+        }
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// Skips JSON whitespace.
+    pub(crate) fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// Consumes `c` after optional whitespace.
+    pub(crate) fn eat(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        if self.peek()? != c {
+            return None;
+        }
+        self.i += 1;
+        Some(())
+    }
+
+    /// A string (`"` at the current position): its text between the quotes, undecoded, and
+    /// whether it has escape sequences. Checks what JSON requires: no control characters,
+    /// only the defined escapes, four hex digits after `\u`.
+    #[inline(always)]
+    pub(crate) fn string(&mut self) -> Option<(&'a str, bool)> {
+        let b = self.b;
+        if b.get(self.i) != Some(&b'"') {
+            return None;
+        }
+        let start = self.i + 1;
+        // Most strings (keys, `_key`s, type names) end within their first word.
+        if let Some(chunk) = b.get(start..start + 8) {
+            let hits = json_string_stops(word(chunk));
+            let end = start + (hits.trailing_zeros() / 8) as usize;
+            if hits != 0 && b.get(end) == Some(&b'"') {
+                self.i = end + 1;
+                return Some((self.s.get(start..end)?, false));
+            }
+        }
+        self.string_rest(start)
+    }
+
+    /// [`Self::string`] from `start`, the first byte of its text (kept out of line, so that
+    /// the first-word check inlines where strings are read).
+    #[inline(never)]
+    fn string_rest(&mut self, start: usize) -> Option<(&'a str, bool)> {
+        let mut k = start;
+        let mut escaped = false;
+        loop {
+            k = find(self.b, k, json_string_stops, |c| {
+                c < 0x20 || c == b'"' || c == b'\\'
+            });
+            match self.b.get(k)? {
+                b'"' => break,
+                b'\\' => {
+                    escaped = true;
+                    match self.b.get(k + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => k += 2,
+                        b'u' => {
+                            let hex = self.b.get(k + 2..k + 6)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            k += 6;
+                        }
+                        _ => return None,
+                    }
+                }
+                // A control character.
+                _ => return None,
+            }
+        }
+        self.i = k + 1;
+        Some((self.s.get(start..k)?, escaped))
+    }
+
+    /// Skips one value of any kind, checking it as strictly as serde does.
+    pub(crate) fn skip_value(&mut self) -> Option<()> {
+        self.stack.clear();
+        loop {
+            self.ws();
+            match self.peek()? {
+                b'"' => {
+                    self.string()?;
+                }
+                open @ (b'{' | b'[') => {
+                    self.i += 1;
+                    self.ws();
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    if self.peek()? == close {
+                        self.i += 1;
+                    } else {
+                        self.stack.push(close);
+                        if close == b'}' {
+                            self.key()?;
+                        }
+                        continue;
+                    }
+                }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                b'-' | b'0'..=b'9' => self.number()?,
+                _ => return None,
+            }
+            // A value is complete: close every container it completes.
+            loop {
+                let Some(&close) = self.stack.last() else {
+                    return Some(());
+                };
+                self.ws();
+                let c = self.peek()?;
+                self.i += 1;
+                if c == close {
+                    self.stack.pop();
+                } else if c == b',' {
+                    if close == b'}' {
+                        self.key()?;
+                    }
+                    break;
+                } else {
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// An object key and its colon, inside a skipped value.
+    pub(crate) fn key(&mut self) -> Option<()> {
+        self.ws();
+        self.string()?;
+        self.eat(b':')
+    }
+
+    pub(crate) fn literal(&mut self, word: &[u8]) -> Option<()> {
+        if self.b.get(self.i..self.i + word.len())? != word {
+            return None;
+        }
+        self.i += word.len();
+        Some(())
+    }
+
+    /// A number by JSON's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    /// (what follows it, such as the digit of "01", is checked by the caller).
+    pub(crate) fn number(&mut self) -> Option<()> {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            self.some_digits()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            self.some_digits()?;
+        }
+        Some(())
+    }
+
+    pub(crate) fn digits(&mut self) {
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+    }
+
+    /// One or more digits.
+    pub(crate) fn some_digits(&mut self) -> Option<()> {
+        let start = self.i;
+        self.digits();
+        (self.i > start).then_some(())
+    }
+}
+
+/// Decodes the text of a string with escape sequences, except `\u` (the serde path decodes
+/// those, and rejects the lone surrogates that JSON allows to be written).
+pub(crate) fn unescape(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let c = match rest.as_bytes().get(at + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            _ => return None,
+        };
+        out.push(c);
+        rest = &rest[at + 2..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Decodes the text of a string with escape sequences into `out`, `\u` escapes included
+/// (a surrogate pair is one character). `None` for a lone surrogate, which serde rejects.
+pub(crate) fn decode(text: &str, out: &mut String) -> Option<()> {
+    let mut rest = text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let esc = rest.as_bytes().get(at + 1)?;
+        rest = &rest[at + 2..];
+        let c = match esc {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let high = hex4(rest)?;
+                rest = &rest[4..];
+                if (0xd800..0xdc00).contains(&high) {
+                    let low = hex4(rest.strip_prefix("\\u")?)?;
+                    if !(0xdc00..0xe000).contains(&low) {
+                        return None;
+                    }
+                    rest = &rest[6..];
+                    char::from_u32(0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00))?
+                } else {
+                    char::from_u32(high)?
+                }
+            }
+            _ => return None,
+        };
+        out.push(c);
+    }
+    out.push_str(rest);
+    Some(())
+}
+
+/// The value of four hex digits at the start of `s`.
+fn hex4(s: &str) -> Option<u32> {
+    let digits = s.get(..4)?;
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(digits, 16).ok()
+}
