@@ -175,33 +175,6 @@ fn pollable_stdin() -> Option<(std::fs::File, impl Fn() -> bool + Send)> {
 /// keeps writing (a pipe from `cat`, a file) never pauses this long, so parts stay full.
 const QUIET: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// One round of reading: stops at the end of the input, or, once it has read a line end,
-/// when the input pauses for [`QUIET`] (`more_soon`). Reports the first as `ended`.
-struct Round<'r> {
-    reader: &'r mut (dyn Read + Send),
-    more_soon: Option<&'r (dyn Fn() -> bool + Send)>,
-    has_line_end: bool,
-    ended: bool,
-}
-
-impl Read for Round<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        if self.has_line_end && !self.more_soon.is_none_or(|more_soon| more_soon()) {
-            return Ok(0);
-        }
-        let n = self.reader.read(buf)?;
-        if n == 0 {
-            self.ended = true;
-        } else if !self.has_line_end {
-            self.has_line_end = memchr::memchr(b'\n', &buf[..n]).is_some();
-        }
-        Ok(n)
-    }
-}
-
 /// Input bytes per unit of work: small enough that the threads finish together (a part is
 /// a few milliseconds of work), large enough that handing out work and allocating the part
 /// and its output cost nothing. Measured on the 56 MB bench corpus: 256 KiB parts took 5-10 %
@@ -212,7 +185,9 @@ const PART_BYTES: usize = 1024 * 1024;
 struct Part {
     /// Position in the input (parts are written in this order).
     seq: usize,
+    /// The part is `bytes[..len]` (the buffer is reused at its full size).
     bytes: Vec<u8>,
+    len: usize,
 }
 
 /// One rendered part: its output, how many lines it had, and the first error in it (after
@@ -258,7 +233,7 @@ impl LineError {
 /// a time, so a few buffers serve the whole input.
 struct Pool<T>(Mutex<Vec<T>>);
 
-impl<T: Default> Pool<T> {
+impl<T: Default + Capacity> Pool<T> {
     fn new() -> Self {
         Pool(Mutex::new(Vec::new()))
     }
@@ -272,8 +247,11 @@ impl<T: Default> Pool<T> {
     }
 
     /// Keeps `buf` for reuse, up to [`POOL_KEEP`] buffers (the queues bound how many are in
-    /// flight; an odd large part is not kept beyond that).
+    /// flight) of up to [`POOL_MAX_BYTES`] each (the buffer of an odd long line is freed).
     fn give(&self, buf: T) {
+        if buf.capacity() > POOL_MAX_BYTES {
+            return;
+        }
         if let Ok(mut pool) = self.0.lock() {
             if pool.len() < POOL_KEEP {
                 pool.push(buf);
@@ -284,6 +262,25 @@ impl<T: Default> Pool<T> {
 
 /// Buffers a pool keeps at most: about what the bounded queues can hold at once.
 const POOL_KEEP: usize = 16;
+/// The largest buffer a pool keeps: a few parts' worth.
+const POOL_MAX_BYTES: usize = 4 * PART_BYTES;
+
+/// A buffer's size, for [`Pool::give`].
+trait Capacity {
+    fn capacity(&self) -> usize;
+}
+
+impl Capacity for Vec<u8> {
+    fn capacity(&self) -> usize {
+        Vec::capacity(self)
+    }
+}
+
+impl Capacity for String {
+    fn capacity(&self) -> usize {
+        String::capacity(self)
+    }
+}
 
 /// Renders NDJSON from `input` to `out` as a pipeline: a reader thread cuts the input into
 /// parts of whole lines, one worker per core renders them, and this thread writes the chunks
@@ -373,7 +370,7 @@ fn render_worker(
         }
         let mut out = stage.outputs.take();
         out.clear();
-        let chunk = render_part(&part.bytes, format, sanity, out, &mut scratch);
+        let chunk = render_part(&part.bytes[..part.len], format, sanity, out, &mut scratch);
         stage.inputs.give(part.bytes);
         if chunk.error.is_some() {
             stage.failed.fetch_min(part.seq, Ordering::Relaxed);
@@ -398,38 +395,31 @@ fn read_parts(
     loop {
         // At least a part's worth of new bytes, and as many as a long unfinished line
         // already has (so a line of any length is read in a logarithmic number of steps).
-        let want = PART_BYTES.max(carry.len());
+        let size = carry.len() + PART_BYTES.max(carry.len());
+        // Buffers come back from the workers already initialised; only a new or larger one
+        // is zeroed (reading into uninitialised memory would need `unsafe`).
         let mut bytes = pool.take();
-        bytes.clear();
-        bytes.reserve(carry.len() + want);
-        bytes.extend_from_slice(&carry);
-        carry.clear();
-        let mut round = Round {
-            reader: &mut *input.reader,
-            more_soon: input.more_soon.as_deref(),
-            has_line_end: false,
-            ended: false,
-        };
-        round
-            .by_ref()
-            .take(want as u64)
-            .read_to_end(&mut bytes)
+        if bytes.len() < size {
+            bytes.resize(size, 0);
+        }
+        bytes[..carry.len()].copy_from_slice(&carry);
+        let (mut len, end) = read_round(&mut input, &mut bytes[..size], carry.len())
             .map_err(|e| format!("{}: cannot read input: {e}", input.name))?;
-        let end = round.ended;
+        carry.clear();
         if !end {
             // Keep the unfinished last line for the next part.
-            let Some(cut) = memchr::memrchr(b'\n', &bytes) else {
-                std::mem::swap(&mut carry, &mut bytes);
+            let Some(cut) = memchr::memrchr(b'\n', &bytes[..len]) else {
+                carry.extend_from_slice(&bytes[..len]);
                 pool.give(bytes);
                 continue;
             };
-            carry.extend_from_slice(&bytes[cut + 1..]);
-            bytes.truncate(cut + 1);
+            carry.extend_from_slice(&bytes[cut + 1..len]);
+            len = cut + 1;
         }
-        if bytes.is_empty() {
+        if len == 0 {
             pool.give(bytes);
         } else {
-            let part = Part { seq, bytes };
+            let part = Part { seq, bytes, len };
             let stop = failed.load(Ordering::Relaxed) != usize::MAX;
             if stop || parts.send(part).is_err() {
                 return Ok(seq);
@@ -440,6 +430,38 @@ fn read_parts(
             return Ok(seq);
         }
     }
+}
+
+/// One round of reading into `buf` from `filled` on: until `buf` is full, the input ends, or,
+/// once a line end has been read, the input pauses for [`QUIET`]. Returns how much of `buf`
+/// is filled and whether the input ended.
+fn read_round(
+    input: &mut NdjsonInput,
+    buf: &mut [u8],
+    mut filled: usize,
+) -> io::Result<(usize, bool)> {
+    let mut has_line_end = false;
+    while filled < buf.len() {
+        if has_line_end
+            && !input
+                .more_soon
+                .as_deref()
+                .is_none_or(|more_soon| more_soon())
+        {
+            break;
+        }
+        match input.reader.read(&mut buf[filled..]) {
+            Ok(0) => return Ok((filled, true)),
+            Ok(n) => {
+                has_line_end =
+                    has_line_end || memchr::memchr(b'\n', &buf[filled..filled + n]).is_some();
+                filled += n;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((filled, false))
 }
 
 /// Writes chunks in sequence order as they arrive; stops after the first chunk with an

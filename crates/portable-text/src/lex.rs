@@ -58,23 +58,36 @@ impl<'a> Lexer<'a> {
             return None;
         }
         let start = self.i + 1;
-        // Most strings (keys, `_key`s, type names) end within their first word.
-        if let Some(chunk) = b.get(start..start + 8) {
-            let hits = json_string_stops(word(chunk));
-            let end = start + (hits.trailing_zeros() / 8) as usize;
-            if hits != 0 && b.get(end) == Some(&b'"') {
-                self.i = end + 1;
-                return Some((self.s.get(start..end)?, false));
+        // Most strings (keys, `_key`s, type names, short text) end within two words.
+        let Some(chunk) = b.get(start..start + 16) else {
+            return self.string_rest(start, start);
+        };
+        let first = word(&chunk[..8]);
+        let (w, at, hits) = match json_string_stops(first) {
+            0 => {
+                let second = word(&chunk[8..]);
+                (second, start + 8, json_string_stops(second))
             }
+            hits => (first, start, hits),
+        };
+        if hits == 0 {
+            return self.string_rest(start, start + 16);
         }
-        self.string_rest(start)
+        let pos = (hits.trailing_zeros() / 8) as usize;
+        let end = at + pos;
+        // The stop byte, read from the word (a load would wait for the search).
+        if (w >> (8 * pos)) as u8 == b'"' {
+            self.i = end + 1;
+            return Some((self.s.get(start..end)?, false));
+        }
+        self.string_rest(start, end)
     }
 
-    /// [`Self::string`] from `start`, the first byte of its text (kept out of line, so that
-    /// the first-word check inlines where strings are read).
+    /// [`Self::string`] for the string whose text starts at `start`, from `from` on (kept out
+    /// of line, so that the two-word check inlines where strings are read).
     #[inline(never)]
-    fn string_rest(&mut self, start: usize) -> Option<(&'a str, bool)> {
-        let mut k = start;
+    fn string_rest(&mut self, start: usize, from: usize) -> Option<(&'a str, bool)> {
+        let mut k = from;
         let mut escaped = false;
         loop {
             k = find(self.b, k, json_string_stops, |c| {
@@ -106,6 +119,10 @@ impl<'a> Lexer<'a> {
 
     /// Skips one value of any kind, checking it as strictly as serde does.
     pub(crate) fn skip_value(&mut self) -> Option<()> {
+        // Most skipped values are strings (`_key`s).
+        if self.peek()? == b'"' {
+            return self.string().map(drop);
+        }
         self.stack.clear();
         loop {
             self.ws();

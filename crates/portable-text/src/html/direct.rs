@@ -19,8 +19,8 @@
 use std::ops::Range;
 
 use super::{
-    block_tags, decorator_tags, escape_html, link_open, list_tags, unknown_mark_open, DefaultHtml,
-    HtmlComponents,
+    block_tags, decorator_tags, escape_html, link_open, list_tags, unknown_mark_open,
+    uri_looks_safe, DefaultHtml, HtmlComponents,
 };
 use crate::json::write_json_escaped;
 use crate::lex::{decode, Lexer};
@@ -289,19 +289,24 @@ impl<'a> Direct<'a> {
     /// An object key and its colon. A key of up to eight bytes is read as one word and told
     /// apart by it (most keys are; see [`Field`]).
     fn key(&mut self) -> Option<Field> {
-        self.lx.ws();
+        if self.lx.peek()? != b'"' {
+            self.lx.ws();
+        }
         let b = self.lx.b;
         let start = self.lx.i + 1;
         let short = match (b.get(self.lx.i), b.get(start..start + 9)) {
             (Some(b'"'), Some(chunk)) => {
                 let w = word(&chunk[..8]);
                 let hits = json_string_stops(w);
-                let len = if hits == 0 {
-                    8
+                // The byte that ends the key: read from the word itself (a load would wait for
+                // the search), or the ninth byte for a key of eight.
+                let (len, end) = if hits == 0 {
+                    (8, chunk[8])
                 } else {
-                    (hits.trailing_zeros() / 8) as usize
+                    let len = (hits.trailing_zeros() / 8) as usize;
+                    (len, (w >> (8 * len)) as u8)
                 };
-                (chunk.get(len) == Some(&b'"')).then_some((w, len))
+                (end == b'"').then_some((w, len))
             }
             _ => None,
         };
@@ -313,15 +318,24 @@ impl<'a> Direct<'a> {
             // Longer, escaped or at the very end of the input.
             None => Field::named(self.plain_string()?),
         };
-        self.lx.eat(b':')?;
-        self.lx.ws();
+        if b.get(self.lx.i) == Some(&b':') {
+            self.lx.i += 1;
+        } else {
+            self.lx.eat(b':')?;
+        }
+        if self.lx.peek()?.is_ascii_whitespace() {
+            self.lx.ws();
+        }
         Some(key)
     }
 
     /// After a value inside an object or array: `true` at a comma, `false` at `close`.
     fn more(&mut self, close: u8) -> Option<bool> {
-        self.lx.ws();
-        let c = self.lx.peek()?;
+        let mut c = self.lx.peek()?;
+        if c.is_ascii_whitespace() {
+            self.lx.ws();
+            c = self.lx.peek()?;
+        }
         self.lx.i += 1;
         match c {
             b',' => Some(true),
@@ -730,10 +744,8 @@ impl<'a> Direct<'a> {
             }
             for k in 0..self.needed.len() {
                 let name = self.needed[k].2;
-                let (defs, text) = (&self.defs, &mut self.text);
-                let close = escaped(self.output, &mut self.markup, out, |out| {
-                    open_mark(name, defs, text, out)
-                })?;
+                let buffers = (&mut self.text, &mut self.markup);
+                let close = open_mark(name, &self.defs, self.output, buffers, out)?;
                 self.open.push(OpenMark { name, close });
             }
             match (c.is_span(), c.text) {
@@ -797,35 +809,54 @@ fn close_item(style: &str, out: &mut String) {
 }
 
 /// Writes the opening of mark `name` (a decorator, or the key of one of `defs`) as
-/// `DefaultHtml::mark` would and returns its closing.
+/// `DefaultHtml::mark` would, escaped for `output` (through `markup`), and returns its
+/// closing (which never needs escaping).
 fn open_mark(
     name: &str,
     defs: &[Def<'_>],
-    scratch: &mut String,
+    output: Output,
+    (scratch, markup): (&mut String, &mut String),
     out: &mut String,
 ) -> Option<&'static str> {
     // The first definition with the key, like `Array.find`.
     let def = defs.iter().find(|d| d.key == Some(name));
     let mark_type = def.and_then(|d| d.ty).unwrap_or(name);
     if mark_type == "link" {
-        let href = match def.and_then(|d| d.href) {
-            None => "",
-            Some((href, false)) => href,
+        let (href, decoded) = match def.and_then(|d| d.href) {
+            None => ("", false),
+            Some((href, false)) => (href, false),
             Some((href, true)) => {
                 scratch.clear();
                 decode(href, scratch)?;
-                scratch
+                (scratch.as_str(), true)
             }
         };
-        return Some(if link_open(href, out) { "</a>" } else { "" });
+        if !uri_looks_safe(href) {
+            return Some("");
+        }
+        if output == Output::JsonString && !decoded {
+            // A URL read without escapes holds no quote, backslash or control character,
+            // and HTML escaping adds none: only the attribute's quotes need escaping.
+            out.push_str("<a href=\\\"");
+            escape_html(href, out);
+            out.push_str("\\\">");
+        } else {
+            escaped(output, markup, out, |out| link_open(href, out));
+        }
+        return Some("</a>");
     }
     Some(match decorator_tags(mark_type) {
-        Some((open, close)) => {
+        // `em`, `strong`, `code`, `del`: nothing to escape in either form.
+        Some((open, close)) if mark_type != "underline" => {
             out.push_str(open);
             close
         }
+        Some((open, close)) => {
+            escaped(output, markup, out, |out| out.push_str(open));
+            close
+        }
         None => {
-            unknown_mark_open(mark_type, out);
+            escaped(output, markup, out, |out| unknown_mark_open(mark_type, out));
             "</span>"
         }
     })
