@@ -34,6 +34,9 @@ pub struct Args {
     /// Sanity dataset, for image URLs.
     #[arg(long, env = "SANITY_DATASET")]
     pub dataset: Option<String>,
+    /// With `--ndjson`: rendering threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -57,9 +60,13 @@ fn run(args: &Args) -> Result<(), String> {
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();
+    let workers = match args.threads {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     if args.ndjson {
         let input = NdjsonInput::open(args.file.as_deref())?;
-        return render_ndjson(input, args.to, &sanity, &mut out);
+        return render_ndjson(input, args.to, &sanity, workers, &mut out);
     }
     let (name, input) = read_input(args.file.as_deref())?;
     let rendered = render_str(&input, args.to, &sanity).map_err(|e| format!("{name}: {e}"))?;
@@ -292,9 +299,9 @@ fn render_ndjson(
     input: NdjsonInput,
     format: Format,
     sanity: &SanityConfig,
+    workers: usize,
     out: &mut impl Write,
 ) -> Result<(), String> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (part_tx, part_rx) = mpsc::sync_channel::<Part>(workers * 2);
     // Shared by the workers only: if they all die, sending a part fails instead of blocking.
     let part_rx = Arc::new(Mutex::new(part_rx));

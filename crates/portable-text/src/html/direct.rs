@@ -53,6 +53,7 @@ pub(crate) enum Output {
 pub(crate) fn render(json: &str, output: Output, out: &mut String) -> Option<()> {
     let mut d = Direct {
         lx: Lexer::new(json),
+        orders: [[None; KNOWN_KEYS]; 3],
         output,
         markup: String::new(),
         children: Vec::new(),
@@ -93,6 +94,27 @@ enum Field {
     Body,
     Other,
 }
+
+/// The kinds of object whose key order [`Direct::predicted_key`] learns.
+#[derive(Clone, Copy)]
+enum Kind {
+    Entry,
+    Child,
+    Def,
+}
+
+/// One key as the last object of its kind had it at its position.
+#[derive(Clone, Copy)]
+struct KnownKey {
+    /// `"name":` as written, zero-padded to 16 bytes, and the mask of its `len` bytes.
+    bytes: u128,
+    mask: u128,
+    len: u8,
+    field: Field,
+}
+
+/// Keys learnt per position, for the first this many keys of an object.
+const KNOWN_KEYS: usize = 8;
 
 /// A key of up to eight bytes as one word, zero-padded (as [`Direct::key`] reads it).
 const fn key_word(key: &[u8]) -> u64 {
@@ -223,6 +245,8 @@ struct OpenList<'a> {
 
 struct Direct<'a> {
     lx: Lexer<'a>,
+    /// The key order of the last object of each [`Kind`].
+    orders: [[Option<KnownKey>; KNOWN_KEYS]; 3],
     output: Output,
     /// Markup written through [`Direct::escaped`].
     markup: String,
@@ -288,7 +312,7 @@ impl<'a> Direct<'a> {
 
     /// An object key and its colon. A key of up to eight bytes is read as one word and told
     /// apart by it (most keys are; see [`Field`]).
-    fn key(&mut self) -> Option<Field> {
+    fn key(&mut self) -> Option<(Field, usize)> {
         if self.lx.peek()? != b'"' {
             self.lx.ws();
         }
@@ -318,6 +342,7 @@ impl<'a> Direct<'a> {
             // Longer, escaped or at the very end of the input.
             None => Field::named(self.plain_string()?),
         };
+        let after = self.lx.i;
         if b.get(self.lx.i) == Some(&b':') {
             self.lx.i += 1;
         } else {
@@ -326,7 +351,60 @@ impl<'a> Direct<'a> {
         if self.lx.peek()?.is_ascii_whitespace() {
             self.lx.ws();
         }
-        Some(key)
+        Some((key, after))
+    }
+
+    /// The `k`-th key of an object of `kind`, when its bytes are those of the `k`-th key of
+    /// the last such object (`"_type":`, up to 16 bytes, compared at once): the key and its
+    /// colon are then consumed without reading them. Serializers write the keys of like
+    /// objects in the same order, so after the first block, span and mark definition most
+    /// keys are known this way.
+    fn predicted_key(&mut self, kind: Kind, k: usize) -> Option<Field> {
+        let known = (*self.orders[kind as usize].get(k)?)?;
+        let chunk = self.lx.b.get(self.lx.i..self.lx.i + 16)?;
+        let mut w = [0u8; 16];
+        w.copy_from_slice(chunk);
+        if (u128::from_le_bytes(w) ^ known.bytes) & known.mask != 0 {
+            return None;
+        }
+        self.lx.i += usize::from(known.len);
+        if self.lx.peek()?.is_ascii_whitespace() {
+            self.lx.ws();
+        }
+        Some(known.field)
+    }
+
+    /// [`Self::key`], remembering the key's bytes as the `k`-th of `kind` when they are
+    /// `"name":` with nothing between (see [`Self::predicted_key`]).
+    fn learned_key(&mut self, kind: Kind, k: usize) -> Option<Field> {
+        if self.lx.peek()? != b'"' {
+            self.lx.ws();
+        }
+        let start = self.lx.i;
+        let (field, after) = self.key()?;
+        let b = self.lx.b;
+        let known = match b.get(start..after + 1) {
+            Some(token) if token.len() <= 16 && token.last() == Some(&b':') => {
+                let mut w = [0u8; 16];
+                w[..token.len()].copy_from_slice(token);
+                let len = token.len();
+                Some(KnownKey {
+                    bytes: u128::from_le_bytes(w),
+                    mask: if len == 16 {
+                        u128::MAX
+                    } else {
+                        (1u128 << (8 * len)) - 1
+                    },
+                    len: len as u8,
+                    field,
+                })
+            }
+            _ => None,
+        };
+        if let Some(slot) = self.orders[kind as usize].get_mut(k) {
+            *slot = known;
+        }
+        Some(field)
     }
 
     /// After a value inside an object or array: `true` at a comma, `false` at `close`.
@@ -363,16 +441,25 @@ impl<'a> Direct<'a> {
 
     /// Calls `each` with every key of the object at the current position, which must
     /// consume the value.
-    fn fields(&mut self, mut each: impl FnMut(&mut Self, Field) -> Option<()>) -> Option<()> {
+    fn fields(
+        &mut self,
+        kind: Kind,
+        mut each: impl FnMut(&mut Self, Field) -> Option<()>,
+    ) -> Option<()> {
         self.lx.eat(b'{')?;
         self.lx.ws();
         if self.lx.peek()? == b'}' {
             self.lx.i += 1;
             return Some(());
         }
+        let mut k = 0;
         loop {
-            let key = self.key()?;
+            let key = match self.predicted_key(kind, k) {
+                Some(key) => key,
+                None => self.learned_key(kind, k)?,
+            };
             each(self, key)?;
+            k += 1;
             if !self.more(b'}')? {
                 return Some(());
             }
@@ -423,7 +510,7 @@ impl<'a> Direct<'a> {
             seen |= bit;
             first.then_some(())
         };
-        self.fields(|d, key| match key {
+        self.fields(Kind::Entry, |d, key| match key {
             Field::Type => {
                 once(1)?;
                 f.ty = Some(d.plain_string()?);
@@ -535,7 +622,7 @@ impl<'a> Direct<'a> {
             marks: self.marks.len()..self.marks.len(),
         };
         let mut has_marks = false;
-        self.fields(|d, key| match key {
+        self.fields(Kind::Child, |d, key| match key {
             Field::Type if c.ty.is_none() => {
                 c.ty = Some(d.plain_string()?);
                 Some(())
@@ -569,7 +656,7 @@ impl<'a> Direct<'a> {
             ty: None,
             href: None,
         };
-        self.fields(|d, key| match key {
+        self.fields(Kind::Def, |d, key| match key {
             Field::Key if def.key.is_none() => {
                 def.key = Some(d.plain_string()?);
                 Some(())
