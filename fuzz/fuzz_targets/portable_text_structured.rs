@@ -1,12 +1,13 @@
 //! Builds a well-shaped Portable Text document (blocks, spans, marks, mark definitions,
 //! lists, code, images, custom objects) from the fuzz bytes, so the renderers get past the
 //! JSON parser; renders it in every format. Text nodes that carry no markup characters must
-//! survive plain-text rendering.
+//! survive plain-text rendering. Wherever the direct HTML path answers, it answers what the
+//! general path does.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use portable_text::{render_value, Format, SanityConfig};
+use portable_text::{render_html_direct, render_html_with, render_value, DefaultHtml, Format, SanityConfig};
 use serde_json::{json, Map, Value};
 
 const FORMATS: [Format; 6] = [
@@ -186,6 +187,11 @@ fuzz_target!(|doc: Doc| {
     };
     for format in FORMATS {
         let _ = render_value(&value, format, &sanity);
+    }
+    let json = value.to_string();
+    if let Some(direct) = render_html_direct(&json, false) {
+        let general = render_html_with(&json, &DefaultHtml);
+        assert_eq!(Ok(&direct), general.as_ref(), "direct and general HTML differ");
     }
     // Plain words in a normal paragraph come through plain-text rendering unchanged.
     for item in &doc.blocks {

@@ -73,6 +73,28 @@ fn ndjson_keeps_input_order_across_threads() {
 }
 
 #[test]
+fn ndjson_gives_the_same_output_on_any_number_of_threads() {
+    // About 2.6 MB: parts for every thread.
+    let input: String = (0..16_000).map(|i| block(i) + "\n").collect();
+    let outputs: Vec<Vec<u8>> = ["1", "3"]
+        .iter()
+        .map(|n| {
+            let out = render(
+                &["--to", "html", "--ndjson", "--threads", n],
+                input.as_bytes(),
+            );
+            assert!(out.status.success(), "{out:?}");
+            out.stdout
+        })
+        .collect();
+    assert_eq!(outputs[0], outputs[1]);
+    let text = String::from_utf8(outputs[0].clone()).unwrap();
+    assert_eq!(text.lines().count(), 16_000);
+    let refused = render(&["--to", "html", "--ndjson", "--threads", "0"], b"[]\n");
+    assert!(!refused.status.success());
+}
+
+#[test]
 fn ndjson_stops_at_the_first_bad_line_and_names_it() {
     let n = 6_000;
     // 1-based line numbers; only the first is reported. Column 31 is the `}` that ends the
