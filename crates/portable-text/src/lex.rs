@@ -226,6 +226,22 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// The character a two-byte escape sequence (`\\` and `byte`) stands for; `None` for `u`
+/// (four hex digits follow) and for anything that is not an escape.
+fn short_escape(byte: u8) -> Option<char> {
+    Some(match byte {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
+}
+
 /// Decodes the text of a string with escape sequences, except `\u` (the serde path decodes
 /// those, and rejects the lone surrogates that JSON allows to be written).
 pub(crate) fn unescape(text: &str) -> Option<String> {
@@ -233,18 +249,7 @@ pub(crate) fn unescape(text: &str) -> Option<String> {
     let mut rest = text;
     while let Some(at) = rest.find('\\') {
         out.push_str(&rest[..at]);
-        let c = match rest.as_bytes().get(at + 1)? {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            _ => return None,
-        };
-        out.push(c);
+        out.push(short_escape(*rest.as_bytes().get(at + 1)?)?);
         rest = &rest[at + 2..];
     }
     out.push_str(rest);
@@ -260,14 +265,6 @@ pub(crate) fn decode(text: &str, out: &mut String) -> Option<()> {
         let esc = rest.as_bytes().get(at + 1)?;
         rest = &rest[at + 2..];
         let c = match esc {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
             b'u' => {
                 let high = hex4(rest)?;
                 rest = &rest[4..];
@@ -282,7 +279,7 @@ pub(crate) fn decode(text: &str, out: &mut String) -> Option<()> {
                     char::from_u32(high)?
                 }
             }
-            _ => return None,
+            &other => short_escape(other)?,
         };
         out.push(c);
     }
