@@ -11,9 +11,8 @@ use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use portable_text::{render_str, Format, SanityConfig};
 
@@ -58,16 +57,16 @@ fn run(args: &Args) -> Result<(), String> {
         project_id: args.project_id.clone(),
         dataset: args.dataset.clone(),
     };
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
     let workers = match args.threads {
         Some(n) => usize::from(n),
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     if args.ndjson {
         let input = NdjsonInput::open(args.file.as_deref())?;
-        return render_ndjson(input, args.to, &sanity, workers, &mut out);
+        // Written by the worker threads, each locking standard output for its write.
+        return render_ndjson(input, args.to, &sanity, workers, &mut io::stdout());
     }
+    let mut out = io::stdout().lock();
     let (name, input) = read_input(args.file.as_deref())?;
     let rendered = render_str(&input, args.to, &sanity).map_err(|e| format!("{name}: {e}"))?;
     // A closed output (`| head -c 10`) is not an error: whoever closed it has what it wanted.
@@ -183,19 +182,11 @@ fn pollable_stdin() -> Option<(std::fs::File, impl Fn() -> bool + Send)> {
 const QUIET: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Input bytes per unit of work: small enough that the threads finish together (a part is
-/// a few milliseconds of work), large enough that handing out work and allocating the part
-/// and its output cost nothing. Measured on the 56 MB bench corpus: 256 KiB parts took 5-10 %
-/// longer than 512 KiB-1 MiB; 2 MiB no better.
+/// a few milliseconds of work) and that a worker's input and output stay in its core's
+/// cache, large enough that taking turns at the input and the output costs nothing. Measured
+/// on the 56 MB bench corpus: 256 KiB parts took 5-10 % longer than 512 KiB-1 MiB; 2 MiB no
+/// better.
 const PART_BYTES: usize = 1024 * 1024;
-
-/// A run of whole input lines.
-struct Part {
-    /// Position in the input (parts are written in this order).
-    seq: usize,
-    /// The part is `bytes[..len]` (the buffer is reused at its full size).
-    bytes: Vec<u8>,
-    len: usize,
-}
 
 /// One rendered part: its output, how many lines it had, and the first error in it (after
 /// which nothing is rendered).
@@ -233,29 +224,28 @@ impl LineError {
     }
 }
 
-/// Buffers handed back for reuse once their stage is done with them: the reader's input
-/// parts come back from the workers, the workers' outputs from the writer. Fresh memory is
+/// Output buffers handed back for reuse once they have been written. Fresh memory is
 /// expensive (the kernel zeroes every page on first touch: a third of the process's time on
-/// the bench corpus when every part had new buffers), and the stages hold only a few parts at
-/// a time, so a few buffers serve the whole input.
-struct Pool<T>(Mutex<Vec<T>>);
+/// the bench corpus when every part had new buffers), and only a part that is rendered
+/// before the one ahead of it has been written needs a second buffer, so a few serve the
+/// whole input.
+struct Pool(Mutex<Vec<String>>);
 
-impl<T: Default + Capacity> Pool<T> {
-    fn new() -> Self {
-        Pool(Mutex::new(Vec::new()))
-    }
-
-    fn take(&self) -> T {
-        self.0
+impl Pool {
+    fn take(&self) -> String {
+        let mut buf = self
+            .0
             .lock()
             .ok()
             .and_then(|mut pool| pool.pop())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        buf.clear();
+        buf
     }
 
-    /// Keeps `buf` for reuse, up to [`POOL_KEEP`] buffers (the queues bound how many are in
-    /// flight) of up to [`POOL_MAX_BYTES`] each (the buffer of an odd long line is freed).
-    fn give(&self, buf: T) {
+    /// Keeps `buf` for reuse, up to [`POOL_KEEP`] buffers of up to [`POOL_MAX_BYTES`] each
+    /// (the buffer of an odd long line is freed).
+    fn give(&self, buf: String) {
         if buf.capacity() > POOL_MAX_BYTES {
             return;
         }
@@ -267,174 +257,220 @@ impl<T: Default + Capacity> Pool<T> {
     }
 }
 
-/// Buffers a pool keeps at most: about what the bounded queues can hold at once.
+/// Output buffers a pool keeps at most: about one per worker.
 const POOL_KEEP: usize = 16;
 /// The largest buffer a pool keeps: a few parts' worth.
 const POOL_MAX_BYTES: usize = 4 * PART_BYTES;
 
-/// A buffer's size, for [`Pool::give`].
-trait Capacity {
-    fn capacity(&self) -> usize;
+/// The input side of `--ndjson`, which the workers take turns at: each reads the next part
+/// into its own buffer.
+struct Reading {
+    input: NdjsonInput,
+    /// The unfinished last line of the part read last (the start of the next part).
+    carry: Vec<u8>,
+    /// Parts handed out so far.
+    seq: usize,
+    /// The input ended, failed, or stopped being wanted.
+    done: bool,
+    /// A read error, and the number of parts handed out before it.
+    error: Option<(usize, String)>,
 }
 
-impl Capacity for Vec<u8> {
-    fn capacity(&self) -> usize {
-        Vec::capacity(self)
+impl Reading {
+    /// Reads the next part of whole lines into `bytes` (reused at its full size; only a new
+    /// or larger buffer is zeroed, since reading into uninitialised memory would need
+    /// `unsafe`) and returns its sequence number and length, or `None` at the end of the
+    /// input, after a read error, or once nothing more is wanted. A part ends when it is
+    /// full, at the end of the input, and when the input pauses (see [`QUIET`]) after a
+    /// line end.
+    fn next_part(&mut self, bytes: &mut Vec<u8>, stop: &AtomicBool) -> Option<(usize, usize)> {
+        loop {
+            if self.done || stop.load(Ordering::Relaxed) {
+                self.done = true;
+                return None;
+            }
+            let carried = self.carry.len();
+            // At least a part's worth of new bytes, and as many as a long unfinished line
+            // already has (so a line of any length is read in a logarithmic number of steps).
+            let size = carried + PART_BYTES.max(carried);
+            if bytes.len() < size {
+                bytes.resize(size, 0);
+            }
+            bytes[..carried].copy_from_slice(&self.carry);
+            self.carry.clear();
+            let (mut len, end) = match read_round(&mut self.input, &mut bytes[..size], carried) {
+                Ok(read) => read,
+                Err(e) => {
+                    let message = format!("{}: cannot read input: {e}", self.input.name);
+                    self.error = Some((self.seq, message));
+                    self.done = true;
+                    return None;
+                }
+            };
+            self.done = end;
+            if !end {
+                // Keep the unfinished last line for the next part.
+                match memchr::memrchr(b'\n', &bytes[..len]) {
+                    Some(cut) => {
+                        self.carry.extend_from_slice(&bytes[cut + 1..len]);
+                        len = cut + 1;
+                    }
+                    None => {
+                        self.carry.extend_from_slice(&bytes[..len]);
+                        continue;
+                    }
+                }
+            }
+            if len > 0 {
+                self.seq += 1;
+                return Some((self.seq - 1, len));
+            }
+        }
     }
 }
 
-impl Capacity for String {
-    fn capacity(&self) -> usize {
-        String::capacity(self)
+/// The output side of `--ndjson`: rendered parts are written in input order by whichever
+/// worker finishes the part that is next.
+struct Writing<'o, W> {
+    out: &'o mut W,
+    /// Sequence number of the next part to write.
+    next: usize,
+    /// 1-based number of that part's first line.
+    first_line: usize,
+    /// Parts rendered before the one ahead of them was written.
+    waiting: BTreeMap<usize, Chunk>,
+    /// How writing ended early: a bad line or a write error (`Err`), or a closed output.
+    ended: Option<Result<(), String>>,
+}
+
+impl<W: Write> Writing<'_, W> {
+    /// Takes part `seq`'s chunk and writes every part that is then ready, in order. Returns
+    /// whether to go on (`false` after a bad line, a write error or a closed output).
+    fn put(&mut self, seq: usize, chunk: Chunk, name: &str, pool: &Pool) -> bool {
+        if self.ended.is_some() {
+            return false;
+        }
+        self.waiting.insert(seq, chunk);
+        while let Some(chunk) = self.waiting.remove(&self.next) {
+            match write_all(self.out, chunk.out.as_bytes()) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.ended = Some(Ok(()));
+                    return false;
+                }
+                Err(e) => {
+                    self.ended = Some(Err(e));
+                    return false;
+                }
+            }
+            if let Some(e) = chunk.error {
+                let message = format!("{name}: {}", e.message(self.first_line + e.line));
+                self.ended = Some(Err(message));
+                return false;
+            }
+            self.first_line += chunk.lines;
+            pool.give(chunk.out);
+            self.next += 1;
+        }
+        true
     }
 }
 
-/// Renders NDJSON from `input` to `out` as a pipeline: a reader thread cuts the input into
-/// parts of whole lines, one worker per core renders them, and this thread writes the chunks
-/// in input order as soon as they are ready. Reading, rendering and writing overlap, and
-/// memory stays at a few parts per thread whatever the input size. At the first bad line
-/// (not UTF-8, not Portable Text) the output of every line before it is written, the error
-/// names the line and column, and nothing after it is rendered or written.
-fn render_ndjson(
+/// What the workers share.
+struct Shared<'o, W> {
+    name: String,
+    reading: Mutex<Reading>,
+    writing: Mutex<Writing<'o, W>>,
+    /// Set when nothing more is to be read or rendered.
+    stop: AtomicBool,
+    pool: Pool,
+}
+
+/// Renders NDJSON from `input` to `out` on `workers` threads (this one among them). Each
+/// worker takes the next part of whole lines from the input into its own buffer, renders
+/// it, and writes it if it is next in input order (with any parts rendered ahead of it),
+/// or leaves it for the worker whose part is: reading, rendering and writing overlap, a
+/// part's bytes stay in the cache of the core that reads, renders and writes them, and
+/// memory stays at about two parts per worker whatever the input size. At the first bad
+/// line (not UTF-8, not Portable Text) the output of every line before it is written, the
+/// error names the line and column, and nothing after it is rendered or written.
+fn render_ndjson<W: Write + Send>(
     input: NdjsonInput,
     format: Format,
     sanity: &SanityConfig,
     workers: usize,
-    out: &mut impl Write,
+    out: &mut W,
 ) -> Result<(), String> {
-    let (part_tx, part_rx) = mpsc::sync_channel::<Part>(workers * 2);
-    // Shared by the workers only: if they all die, sending a part fails instead of blocking.
-    let part_rx = Arc::new(Mutex::new(part_rx));
-    // Bounded too: when the output is not being read, the workers wait, then the reader, so
-    // the input is read no further than a few parts ahead of what has been written.
-    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<(usize, Chunk)>(workers * 2);
-    // Sequence number of the first part that failed (`usize::MAX`: none yet).
-    let failed = AtomicUsize::new(usize::MAX);
-    let (inputs, outputs) = (Pool::<Vec<u8>>::new(), Pool::<String>::new());
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                let (part_rx, chunk_tx) = (Arc::clone(&part_rx), chunk_tx.clone());
-                let stage = Stage {
-                    failed: &failed,
-                    inputs: &inputs,
-                    outputs: &outputs,
-                };
-                s.spawn(move || render_worker(&part_rx, &chunk_tx, stage, format, sanity))
-            })
+    let shared = Shared {
+        name: input.name.clone(),
+        reading: Mutex::new(Reading {
+            input,
+            carry: Vec::new(),
+            seq: 0,
+            done: false,
+            error: None,
+        }),
+        writing: Mutex::new(Writing {
+            out,
+            next: 0,
+            first_line: 1,
+            waiting: BTreeMap::new(),
+            ended: None,
+        }),
+        stop: AtomicBool::new(false),
+        pool: Pool(Mutex::new(Vec::new())),
+    };
+    let workers_ok = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..workers)
+            .map(|_| s.spawn(|| render_worker(&shared, format, sanity)))
             .collect();
-        drop((part_rx, chunk_tx));
-        let failed = &failed;
-        let name = input.name.clone();
-        let inputs = &inputs;
-        let reader = s.spawn(move || read_parts(input, &part_tx, failed, inputs));
-        let written = write_in_order(&name, chunk_rx, out, &outputs);
-        if !matches!(written, Ok(Some(_))) {
-            // Nothing more will be written: stop reading and rendering.
-            failed.store(0, Ordering::Relaxed);
-        }
-        let read = reader.join();
-        let workers_ok = handles.into_iter().all(|h| h.join().is_ok());
+        render_worker(&shared, format, sanity);
+        handles.into_iter().all(|h| h.join().is_ok())
+    });
+    let (Ok(reading), Ok(writing)) = (shared.reading.into_inner(), shared.writing.into_inner())
+    else {
+        return Err("a rendering thread failed".to_owned());
+    };
+    match writing.ended {
         // A rendering or write error first: reading stops at it on purpose.
-        let Some(written) = written? else {
-            // The output was closed (`| head -1`): done, like any other filter.
-            return Ok(());
-        };
-        let sent = read.map_err(|_| "the reading thread failed".to_owned())??;
-        if !workers_ok || written != sent {
-            return Err("a rendering thread failed".to_owned());
-        }
-        Ok(())
-    })
+        Some(Err(e)) => return Err(e),
+        // The output was closed (`| head -1`): done, like any other filter.
+        Some(Ok(())) => return Ok(()),
+        None => {}
+    }
+    let sent = match reading.error {
+        Some((sent, message)) if writing.next == sent => return Err(message),
+        Some((sent, _)) => sent,
+        None => reading.seq,
+    };
+    if !workers_ok || writing.next != sent {
+        return Err("a rendering thread failed".to_owned());
+    }
+    Ok(())
 }
 
-/// What a worker shares with the other stages.
-#[derive(Clone, Copy)]
-struct Stage<'s> {
-    failed: &'s AtomicUsize,
-    inputs: &'s Pool<Vec<u8>>,
-    outputs: &'s Pool<String>,
-}
-
-/// Renders parts until the reader is done. Parts after a failed one are only taken off the
-/// queue (so the reader is never left blocked), not rendered.
-fn render_worker(
-    parts: &Mutex<Receiver<Part>>,
-    chunks: &SyncSender<(usize, Chunk)>,
-    stage: Stage<'_>,
-    format: Format,
-    sanity: &SanityConfig,
-) {
-    // Working space of the renderer, kept from document to document.
+/// Takes parts from the input, renders them and hands them to the output until the input
+/// ends or nothing more is wanted.
+fn render_worker<W: Write>(shared: &Shared<'_, W>, format: Format, sanity: &SanityConfig) {
+    // This worker's input buffer and the renderer's working space, kept from part to part.
+    let mut bytes = Vec::new();
     let mut scratch = String::new();
     loop {
-        // The lock is only poisoned if a worker panicked while holding it: stop.
-        let next = parts.lock().map(|rx| rx.recv());
-        let Ok(Ok(part)) = next else { return };
-        if part.seq > stage.failed.load(Ordering::Relaxed) {
-            stage.inputs.give(part.bytes);
-            continue;
-        }
-        let mut out = stage.outputs.take();
-        out.clear();
-        let chunk = render_part(&part.bytes[..part.len], format, sanity, out, &mut scratch);
-        stage.inputs.give(part.bytes);
-        if chunk.error.is_some() {
-            stage.failed.fetch_min(part.seq, Ordering::Relaxed);
-        }
-        // The writer is gone only after an error; keep draining.
-        let _ = chunks.send((part.seq, chunk));
-    }
-}
-
-/// Cuts the input into parts of whole lines and sends them, until the end of the input,
-/// a read error, or a failure elsewhere (`failed`). Returns how many parts it sent. A part
-/// is sent when it is full, at the end of the input, and when the input pauses (see
-/// [`QUIET`]) after a line end.
-fn read_parts(
-    mut input: NdjsonInput,
-    parts: &SyncSender<Part>,
-    failed: &AtomicUsize,
-    pool: &Pool<Vec<u8>>,
-) -> Result<usize, String> {
-    let mut seq = 0;
-    let mut carry: Vec<u8> = Vec::new();
-    loop {
-        // At least a part's worth of new bytes, and as many as a long unfinished line
-        // already has (so a line of any length is read in a logarithmic number of steps).
-        let size = carry.len() + PART_BYTES.max(carry.len());
-        // Buffers come back from the workers already initialised; only a new or larger one
-        // is zeroed (reading into uninitialised memory would need `unsafe`).
-        let mut bytes = pool.take();
-        if bytes.len() < size {
-            bytes.resize(size, 0);
-        }
-        bytes[..carry.len()].copy_from_slice(&carry);
-        let (mut len, end) = read_round(&mut input, &mut bytes[..size], carry.len())
-            .map_err(|e| format!("{}: cannot read input: {e}", input.name))?;
-        carry.clear();
-        if !end {
-            // Keep the unfinished last line for the next part.
-            let Some(cut) = memchr::memrchr(b'\n', &bytes[..len]) else {
-                carry.extend_from_slice(&bytes[..len]);
-                pool.give(bytes);
-                continue;
-            };
-            carry.extend_from_slice(&bytes[cut + 1..len]);
-            len = cut + 1;
-        }
-        if len == 0 {
-            pool.give(bytes);
-        } else {
-            let part = Part { seq, bytes, len };
-            let stop = failed.load(Ordering::Relaxed) != usize::MAX;
-            if stop || parts.send(part).is_err() {
-                return Ok(seq);
-            }
-            seq += 1;
-        }
-        if end {
-            return Ok(seq);
+        // A lock is only poisoned if a worker panicked while holding it: stop.
+        let next = match shared.reading.lock() {
+            Ok(mut reading) => reading.next_part(&mut bytes, &shared.stop),
+            Err(_) => None,
+        };
+        let Some((seq, len)) = next else { return };
+        let out = shared.pool.take();
+        let chunk = render_part(&bytes[..len], format, sanity, out, &mut scratch);
+        let go_on = match shared.writing.lock() {
+            Ok(mut writing) => writing.put(seq, chunk, &shared.name, &shared.pool),
+            Err(_) => false,
+        };
+        if !go_on {
+            shared.stop.store(true, Ordering::Relaxed);
+            return;
         }
     }
 }
@@ -469,36 +505,6 @@ fn read_round(
         }
     }
     Ok((filled, false))
-}
-
-/// Writes chunks in sequence order as they arrive; stops after the first chunk with an
-/// error and returns that error (naming the input and the line). Otherwise returns the
-/// number of chunks written, or `None` if the output was closed before all were.
-fn write_in_order(
-    name: &str,
-    chunks: Receiver<(usize, Chunk)>,
-    out: &mut impl Write,
-    pool: &Pool<String>,
-) -> Result<Option<usize>, String> {
-    let mut waiting = BTreeMap::new();
-    let mut next = 0;
-    // 1-based number of the next part's first line.
-    let mut first_line = 1;
-    for (seq, chunk) in chunks {
-        waiting.insert(seq, chunk);
-        while let Some(chunk) = waiting.remove(&next) {
-            if !write_all(out, chunk.out.as_bytes())? {
-                return Ok(None);
-            }
-            if let Some(e) = chunk.error {
-                return Err(format!("{name}: {}", e.message(first_line + e.line)));
-            }
-            first_line += chunk.lines;
-            pool.give(chunk.out);
-            next += 1;
-        }
-    }
-    Ok(Some(next))
 }
 
 /// Renders the lines of one part into `out`, each as a JSON string and a newline.

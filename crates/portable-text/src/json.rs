@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::scan::{find, json_string_stops};
+use crate::scan::find_json_stop;
 
 /// Decodes a raw JSON value if it is a string. Borrows when the string has no
 /// escape sequences (the common case), so no copy is made.
@@ -37,9 +37,7 @@ pub(crate) fn write_json_escaped(s: &str, out: &mut String) {
     let b = s.as_bytes();
     let mut start = 0;
     loop {
-        let i = find(b, start, json_string_stops, |c| {
-            c < 0x20 || c == b'"' || c == b'\\'
-        });
+        let i = find_json_stop(b, start);
         out.push_str(&s[start..i]);
         let Some(&c) = b.get(i) else { break };
         match c {

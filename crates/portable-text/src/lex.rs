@@ -6,7 +6,7 @@
 //! reports the error with its line and column. Values that are skipped are skipped with an
 //! explicit stack, so nesting depth costs heap, not stack.
 
-use crate::scan::{find, json_string_stops, word};
+use crate::scan::{chunk16, find_json_stop, lanes};
 
 /// A position in a JSON text.
 pub(crate) struct Lexer<'a> {
@@ -58,25 +58,17 @@ impl<'a> Lexer<'a> {
             return None;
         }
         let start = self.i + 1;
-        // Most strings (keys, `_key`s, type names, short text) end within two words.
-        let Some(chunk) = b.get(start..start + 16) else {
+        // Most strings (keys, `_key`s, type names, short text) end within sixteen bytes.
+        let Some(chunk) = chunk16(b, start) else {
             return self.string_rest(start, start);
         };
-        let first = word(&chunk[..8]);
-        let (w, at, hits) = match json_string_stops(first) {
-            0 => {
-                let second = word(&chunk[8..]);
-                (second, start + 8, json_string_stops(second))
-            }
-            hits => (first, start, hits),
-        };
+        let hits = lanes::json_stops(chunk);
         if hits == 0 {
             return self.string_rest(start, start + 16);
         }
-        let pos = (hits.trailing_zeros() / 8) as usize;
-        let end = at + pos;
-        // The stop byte, read from the word (a load would wait for the search).
-        if (w >> (8 * pos)) as u8 == b'"' {
+        let pos = hits.trailing_zeros() as usize;
+        let end = start + pos;
+        if chunk[pos] == b'"' {
             self.i = end + 1;
             return Some((self.s.get(start..end)?, false));
         }
@@ -90,9 +82,7 @@ impl<'a> Lexer<'a> {
         let mut k = from;
         let mut escaped = false;
         loop {
-            k = find(self.b, k, json_string_stops, |c| {
-                c < 0x20 || c == b'"' || c == b'\\'
-            });
+            k = find_json_stop(self.b, k);
             match self.b.get(k)? {
                 b'"' => break,
                 b'\\' => {
