@@ -521,18 +521,25 @@ fn render_part(
     // Every line end, and the end of a last line without one (only the input's last part).
     let unterminated = bytes.last().is_some_and(|b| *b != b'\n');
     let tail = unterminated.then_some(bytes.len());
+    // The whole part is checked at once (a vectorised check, a few times faster than line by
+    // line); only a part that is not all UTF-8 is checked line by line, to name the line.
+    let whole = simdutf8::basic::from_utf8(bytes).ok();
     for end in memchr::memchr_iter(b'\n', bytes).chain(tail) {
-        let line = &bytes[start..end];
+        let range = start..end;
         start = end + 1;
         let index = lines;
         lines += 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
         let fail = |kind| Chunk {
             out: String::new(),
             lines: 0,
             error: Some(LineError { line: index, kind }),
         };
-        let line = match std::str::from_utf8(line) {
+        // A line of a checked part ends at a `\n`, so on a character boundary.
+        let line = match whole.and_then(|text| text.get(range.clone())) {
+            Some(line) => Ok(line),
+            None => std::str::from_utf8(&bytes[range]),
+        };
+        let line = match line.map(|line| line.strip_suffix('\r').unwrap_or(line)) {
             Ok(line) => line,
             Err(e) => {
                 return Chunk {

@@ -85,11 +85,16 @@ fn next_html_special_short(b: &[u8], mut i: usize) -> usize {
 /// Escapes like to-html's `escapeHTML`: the characters of [`escape_html_chars`], then runs of
 /// two or more spaces become `&nbsp;` repeated (n-1) times plus one space.
 pub fn escape_html(s: &str, out: &mut String) {
+    escape_html_from(s, next_html_special(s.as_bytes(), 0), out);
+}
+
+/// [`escape_html`] for text whose first byte to look at (see [`next_html_special`]) is
+/// already known to be at `i` (`s.len()`: nothing to escape).
+pub(crate) fn escape_html_from(s: &str, mut i: usize, out: &mut String) {
     let b = s.as_bytes();
     // Most text has nothing to escape (four spans in five of the bench corpus): it is
     // copied whole.
-    let mut i = next_html_special(b, 0);
-    if i == b.len() {
+    if i >= b.len() {
         out.push_str(s);
         return;
     }

@@ -85,6 +85,8 @@ fn agrees(json: &str) -> Result<bool, TestCaseError> {
 fn text_piece(usual: bool) -> BoxedStrategy<String> {
     let mut pieces = vec![
         "[a-z]{1,6}".boxed(),
+        // Long enough to cross the scanners' 16-byte chunks, with runs of spaces.
+        "[a-z ]{8,40}".boxed(),
         Just(" ".to_owned()).boxed(),
         Just("   ".to_owned()).boxed(),
         Just("&".to_owned()).boxed(),
