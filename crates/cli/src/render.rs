@@ -290,9 +290,11 @@ impl Reading {
                 return None;
             }
             let carried = self.carry.len();
-            // At least a part's worth of new bytes, and as many as a long unfinished line
-            // already has (so a line of any length is read in a logarithmic number of steps).
-            let size = carried + PART_BYTES.max(carried);
+            // A part's worth of bytes, the carried line's among them, or twice as many as a
+            // long unfinished line already has (so a line of any length is read in a
+            // logarithmic number of steps). The same size part after part, so the buffer is
+            // never reallocated (fresh memory costs a zeroing of its pages).
+            let size = PART_BYTES.max(2 * carried);
             if bytes.len() < size {
                 bytes.resize(size, 0);
             }
@@ -515,7 +517,9 @@ fn render_part(
     mut out: String,
     scratch: &mut String,
 ) -> Chunk {
-    out.reserve(bytes.len() + bytes.len() / 4);
+    // Rendered HTML is about half the size of its JSON, Markdown less: room for a whole
+    // part's output at once, the same every part (no reallocation, see `Reading::next_part`).
+    out.reserve(PART_BYTES.max(bytes.len()) + PART_BYTES / 4);
     let mut start = 0;
     let mut lines = 0;
     // Every line end, and the end of a last line without one (only the input's last part).
