@@ -499,7 +499,7 @@ impl<'a> Direct<'a> {
     fn fields(
         &mut self,
         kind: Kind,
-        mut each: impl FnMut(&mut Self, Field) -> Option<()>,
+        each: impl FnMut(&mut Self, Field) -> Option<()>,
     ) -> Option<()> {
         self.lx.eat(b'{')?;
         self.lx.ws();
@@ -507,7 +507,17 @@ impl<'a> Direct<'a> {
             self.lx.i += 1;
             return Some(());
         }
-        let mut k = 0;
+        self.fields_from(kind, 0, each)
+    }
+
+    /// [`Self::fields`] from the `k`-th key on, the object's opening and its first `k` keys
+    /// and values having been read.
+    fn fields_from(
+        &mut self,
+        kind: Kind,
+        mut k: usize,
+        mut each: impl FnMut(&mut Self, Field) -> Option<()>,
+    ) -> Option<()> {
         loop {
             let key = match self.predicted_key(kind, k) {
                 Some(key) => key,
@@ -681,7 +691,11 @@ impl<'a> Direct<'a> {
             marks: none,
         });
         let mut has_marks = false;
-        self.fields(Kind::Child, |d, key| match key {
+        // Most children are spans written as serializers write them, `_type` first: those
+        // bytes are the same from span to span and are compared at once.
+        const SPAN: &[u8; 16] = br#"{"_type":"span","#;
+        let i = self.lx.i;
+        let read = |d: &mut Self, key| match key {
             Field::Type if d.children.get(at)?.ty.is_none() => {
                 let ty = d.plain_string()?;
                 d.children.get_mut(at)?.ty = Some(ty);
@@ -710,7 +724,13 @@ impl<'a> Direct<'a> {
             Field::Type | Field::Text | Field::Marks => None,
             key if key.is_decoded() => d.decoded_field(),
             _ => d.lx.skip_value(),
-        })
+        };
+        if chunk16(self.lx.b, i) == Some(SPAN) {
+            self.children.get_mut(at)?.ty = Some(self.lx.s.get(i + 10..i + 14)?);
+            self.lx.i = i + SPAN.len();
+            return self.fields_from(Kind::Child, 1, read);
+        }
+        self.fields(Kind::Child, read)
     }
 
     /// A mark definition (an object): `_key`, `_type` and `href` are read.
