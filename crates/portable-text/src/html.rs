@@ -140,8 +140,14 @@ pub fn uri_looks_safe(uri: &str) -> bool {
     let Some(colon) = url.find(':') else {
         return true;
     };
-    let proto = url[..colon].to_lowercase();
-    if ["http", "https", "mailto", "tel"].contains(&proto.as_str()) {
+    // JavaScript's `toLowerCase` then a comparison: the same as comparing ASCII letters
+    // case-insensitively, since the only non-ASCII letter that lower-cases to an ASCII one
+    // is the Kelvin sign (to `k`), which none of the names has.
+    let proto = &url[..colon];
+    if ["http", "https", "mailto", "tel"]
+        .iter()
+        .any(|allowed| proto.eq_ignore_ascii_case(allowed))
+    {
         return true;
     }
     if let Some(q) = url.find('?') {
@@ -592,7 +598,46 @@ mod tests {
         }
     }
 
+    /// to-html's `uriLooksSafe` with the lower-casing spelt out as JavaScript does it.
+    fn uri_looks_safe_slowly(uri: &str) -> bool {
+        let url = uri.trim_matches(super::is_js_whitespace);
+        if url.starts_with('#') || url.starts_with('/') {
+            return true;
+        }
+        let Some(colon) = url.find(':') else {
+            return true;
+        };
+        let proto = url[..colon].to_lowercase();
+        ["http", "https", "mailto", "tel"].contains(&proto.as_str())
+            || url.find('?').is_some_and(|q| colon > q)
+            || url.find('#').is_some_and(|h| colon > h)
+    }
+
+    #[test]
+    fn allowed_schemes_in_any_case() {
+        let cases = [
+            ("HTTP://example.com", true),
+            ("Https://example.com", true),
+            ("MailTo:a@example.com", true),
+            ("tEL:+100", true),
+            ("javascript:alert(1)", false),
+            ("JavaScript:alert(1)", false),
+            // A dotted capital I lower-cases to `i` and a combining dot: not `mailto`.
+            ("ma\u{130}lto:a@example.com", false),
+            ("data:text/html,x", false),
+        ];
+        for (uri, safe) in cases {
+            assert_eq!(super::uri_looks_safe(uri), safe, "{uri}");
+            assert_eq!(uri_looks_safe_slowly(uri), safe, "{uri}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn uri_safety_is_decided_like_the_reference(uri in "[ hHtTpPsSmMaAiIlLoOeE:#?/\u{212a}\u{130}\u{131}]{0,12}") {
+            prop_assert_eq!(super::uri_looks_safe(&uri), uri_looks_safe_slowly(&uri));
+        }
+
         #[test]
         fn escapes_like_the_reference(s in "[ a&<>\"'é😀\t]{0,80}") {
             let mut out = String::new();
