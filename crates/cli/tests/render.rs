@@ -362,3 +362,21 @@ fn ndjson_stops_when_its_output_is_closed() {
     let status = status.expect("still running 20 s after its output was closed");
     assert!(status.success(), "{status:?}");
 }
+
+/// A read error (here: the input is a folder) is reported with the input's name, after the
+/// output of every part read before it, and the exit status says it failed.
+#[test]
+fn ndjson_reports_a_read_error_with_the_input_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("posts");
+    std::fs::create_dir(&folder).unwrap();
+    let folder = folder.to_str().unwrap();
+    let out = render(&["--to", "html", "--ndjson", folder], b"");
+    assert!(!out.status.success(), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("{folder}: cannot read input")),
+        "{stderr}"
+    );
+}
