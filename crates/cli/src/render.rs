@@ -12,7 +12,7 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use portable_text::{render_str, Format, SanityConfig};
 
@@ -385,6 +385,11 @@ struct Shared<'o, W> {
     writing: Mutex<Writing<'o, W>>,
     /// Set when nothing more is to be read or rendered.
     stop: AtomicBool,
+    /// Signalled when parts have been written (and when a worker leaves).
+    written: Condvar,
+    /// How many rendered parts may wait for the one ahead of them before their workers wait
+    /// too: a part that is slow to render holds back the others, so memory stays bounded.
+    ahead: usize,
     pool: Pool,
 }
 
@@ -420,6 +425,8 @@ fn render_ndjson<W: Write + Send>(
             ended: None,
         }),
         stop: AtomicBool::new(false),
+        written: Condvar::new(),
+        ahead: workers,
         pool: Pool(Mutex::new(Vec::new())),
     };
     let workers_ok = std::thread::scope(|s| {
@@ -457,6 +464,7 @@ fn render_worker<W: Write>(shared: &Shared<'_, W>, format: Format, sanity: &Sani
     // This worker's input buffer and the renderer's working space, kept from part to part.
     let mut bytes = Vec::new();
     let mut scratch = String::new();
+    let _leaving = Leaving(shared);
     loop {
         // A lock is only poisoned if a worker panicked while holding it: stop.
         let next = match shared.reading.lock() {
@@ -467,13 +475,45 @@ fn render_worker<W: Write>(shared: &Shared<'_, W>, format: Format, sanity: &Sani
         let out = shared.pool.take();
         let chunk = render_part(&bytes[..len], format, sanity, out, &mut scratch);
         let go_on = match shared.writing.lock() {
-            Ok(mut writing) => writing.put(seq, chunk, &shared.name, &shared.pool),
+            Ok(mut writing) => {
+                let go_on = writing.put(seq, chunk, &shared.name, &shared.pool);
+                shared.written.notify_all();
+                // Too many parts rendered ahead of one still being rendered: wait for it to
+                // be written before reading more.
+                while go_on
+                    && writing.waiting.len() > shared.ahead
+                    && !shared.stop.load(Ordering::Relaxed)
+                {
+                    writing = match shared.written.wait(writing) {
+                        Ok(writing) => writing,
+                        Err(_) => return,
+                    };
+                }
+                go_on
+            }
             Err(_) => false,
         };
         if !go_on {
             shared.stop.store(true, Ordering::Relaxed);
             return;
         }
+    }
+}
+
+/// Held by a worker while it works: if it panics, the others stop (its part will never be
+/// written, so parts waiting behind it would wait forever), and in any case they are woken to
+/// see that.
+struct Leaving<'s, 'o, W>(&'s Shared<'o, W>);
+
+impl<W> Drop for Leaving<'_, '_, W> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stop.store(true, Ordering::Relaxed);
+        }
+        // Taken and let go (poisoned or not) so that no worker is between its check of
+        // `stop` and its wait when it is woken.
+        drop(self.0.writing.lock());
+        self.0.written.notify_all();
     }
 }
 

@@ -380,3 +380,58 @@ fn ndjson_reports_a_read_error_with_the_input_name() {
         "{stderr}"
     );
 }
+
+/// A part that is slow to render holds back the workers that render ahead of it: they stop
+/// reading after a few parts instead of rendering the rest of the input into memory. The
+/// first line here takes the general path with a large text full of escapes (a long time to
+/// render); the lines after it are quick. How far the input was read is the read position of
+/// the input file, from `/proc`.
+#[cfg(target_os = "linux")]
+#[test]
+fn ndjson_renders_no_more_than_a_few_parts_ahead_of_a_slow_one() {
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("slow-first.ndjson");
+    let slow = format!(
+        r#"[{{"_type":"block","_key":"k","children":[{{"_type":"span","text":"{}"}}]}}]"#,
+        "a&\\n".repeat(2_000_000)
+    );
+    let quick = block(1) + "\n";
+    let rest = quick.repeat(24 * 1024 * 1024 / quick.len());
+    std::fs::write(&path, format!("{slow}\n{rest}")).unwrap();
+    let (_cwd, mut child) = spawn_render(&["--to", "html", "--ndjson", path.to_str().unwrap()]);
+    // The output is never read: once the slow part is rendered, its writer waits too.
+    std::thread::sleep(Duration::from_secs(2));
+    let fds = format!("/proc/{}/fd", child.id());
+    let input_fd = std::fs::read_dir(&fds)
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
+        .map(|fd| fd.file_name());
+    let fdinfo = input_fd.map(|fd| {
+        std::fs::read_to_string(format!(
+            "/proc/{}/fdinfo/{}",
+            child.id(),
+            fd.to_string_lossy()
+        ))
+        .unwrap_or_default()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let fdinfo = fdinfo.expect("the input file is open while its lines are rendered");
+    let pos: usize = fdinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("pos:"))
+        .and_then(|p| p.trim().parse().ok())
+        .expect("a read position");
+    let w = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // The slow line, and for each worker its own part and as many waiting (the limit is one
+    // waiting part per worker), with room to spare.
+    let bound = slow.len() + (3 * w + 2) * 1024 * 1024;
+    assert!(
+        pos < bound,
+        "read {pos} bytes of {} (allowed {bound}) while the first part was still being rendered",
+        slow.len() + 1 + rest.len()
+    );
+}
