@@ -31,7 +31,14 @@ fn render(args: &[&str], stdin: &[u8]) -> Output {
     let stdin = stdin.to_vec();
     let writer = std::thread::spawn(move || input.write_all(&stdin));
     let out = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
+    let written = writer.join().unwrap();
+    // A child that stops early (at a bad line) need not read the rest of its input.
+    assert!(
+        written
+            .as_ref()
+            .map_or_else(|e| e.kind() == std::io::ErrorKind::BrokenPipe, |()| true),
+        "writing the child's input: {written:?}"
+    );
     out
 }
 
