@@ -47,26 +47,32 @@ fn next_html_special(b: &[u8], i: usize) -> usize {
     let mut space_before = false;
     while at < n {
         // The chunk at `at`, or the last sixteen bytes with the first `skip` already seen.
+        // (In that overlapping chunk the byte before `at` is read as it is: at the search's
+        // start it is never the first space of a run that goes on at `at`.)
         let start = at.min(n - 16);
         let skip = at - start;
         let Some(chunk) = chunk16(b, start) else {
             break;
         };
-        let (special, spaces) = lanes::html_stops(chunk);
-        // A space whose byte before is a space (`<< 1` moves each flag to the next byte).
-        let mut second_spaces = spaces & ((spaces << 1) | u32::from(space_before));
-        if at == i {
-            // The search starts after a whole run, never inside one.
-            second_spaces &= !(1 << skip);
-        }
-        let hits = (special | second_spaces) >> skip;
+        let hits = html_hits(chunk, &mut space_before) >> skip;
         if hits != 0 {
             return at + hits.trailing_zeros() as usize;
         }
-        space_before = spaces & (1 << 15) != 0;
         at = start + 16;
     }
     n
+}
+
+/// The bytes of `chunk` that [`escape_html`] must look at (see [`next_html_special`]):
+/// `&<>"'` and the second space of each run of spaces, given whether the byte before the
+/// chunk is a space (`space_before`, updated for the chunk that follows).
+#[inline(always)]
+fn html_hits(chunk: &[u8; 16], space_before: &mut bool) -> u32 {
+    let (special, spaces) = lanes::html_stops(chunk);
+    // A space whose byte before is a space (`<< 1` moves each flag to the next byte).
+    let second_spaces = spaces & ((spaces << 1) | u32::from(*space_before));
+    *space_before = spaces & (1 << 15) != 0;
+    special | second_spaces
 }
 
 /// [`next_html_special`] for text shorter than a chunk, byte by byte.

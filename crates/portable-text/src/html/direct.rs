@@ -20,7 +20,7 @@ use std::cell::Cell;
 use std::ops::Range;
 
 use super::{
-    block_tags, decorator_tags, escape_html, escape_html_from, link_open, list_tags,
+    block_tags, decorator_tags, escape_html, escape_html_from, html_hits, link_open, list_tags,
     next_html_special, unknown_mark_open, uri_looks_safe, DefaultHtml, HtmlComponents,
 };
 use crate::json::write_json_escaped;
@@ -339,10 +339,7 @@ impl<'a> Direct<'a> {
         while let Some(chunk) = chunk16(b, k) {
             let stops = lanes::json_stops(chunk);
             let hits = if html.is_none() {
-                let (special, spaces) = lanes::html_stops(chunk);
-                let second_spaces = spaces & ((spaces << 1) | u32::from(space_before));
-                space_before = spaces & (1 << 15) != 0;
-                special | second_spaces
+                html_hits(chunk, &mut space_before)
             } else {
                 0
             };
@@ -586,13 +583,11 @@ impl<'a> Direct<'a> {
         };
         // Fields read twice would need "the last one wins": left to the general path.
         let mut seen = 0u8;
-        // Most entries are blocks written as serializers write them, `_type` first (see
-        // `SPAN` in [`Self::child`]); their other keys are learnt apart from other objects'.
-        const BLOCK: &[u8; 17] = br#"{"_type":"block","#;
-        let i = self.lx.i;
-        let block_first = self.lx.b.get(i..i + BLOCK.len()) == Some(BLOCK.as_slice());
-        if block_first {
-            f.ty = Some(self.lx.s.get(i + 10..i + 15)?);
+        // Most entries are blocks written as serializers write them (see
+        // [`Self::typed_opening`]); their other keys are learnt apart from other objects'.
+        let block_first = self.typed_opening(br#"{"_type":"block","#);
+        if block_first.is_some() {
+            f.ty = block_first;
             seen = 1;
         }
         let mut once = |bit: u8| {
@@ -668,8 +663,7 @@ impl<'a> Direct<'a> {
             key if key.is_decoded() => d.decoded_field(),
             _ => d.lx.skip_value(),
         };
-        if block_first {
-            self.lx.i = i + BLOCK.len();
+        if block_first.is_some() {
             self.fields_from(Kind::Block, 1, read)?;
         } else {
             self.fields(Kind::Entry, read)?;
@@ -722,10 +716,6 @@ impl<'a> Direct<'a> {
             marks: none,
         });
         let mut has_marks = false;
-        // Most children are spans written as serializers write them, `_type` first: those
-        // bytes are the same from span to span and are compared at once.
-        const SPAN: &[u8; 16] = br#"{"_type":"span","#;
-        let i = self.lx.i;
         let read = |d: &mut Self, key| match key {
             Field::Type if d.children.get(at)?.ty.is_none() => {
                 let ty = d.plain_string()?;
@@ -756,12 +746,27 @@ impl<'a> Direct<'a> {
             key if key.is_decoded() => d.decoded_field(),
             _ => d.lx.skip_value(),
         };
-        if chunk16(self.lx.b, i) == Some(SPAN) {
-            self.children.get_mut(at)?.ty = Some(self.lx.s.get(i + 10..i + 14)?);
-            self.lx.i = i + SPAN.len();
+        // Most children are spans written as serializers write them.
+        if let Some(ty) = self.typed_opening(br#"{"_type":"span","#) {
+            self.children.get_mut(at)?.ty = Some(ty);
             return self.fields_from(Kind::Child, 1, read);
         }
         self.fields(Kind::Child, read)
+    }
+
+    /// The opening of an object whose first key is `_type`, written as serializers write it
+    /// (`{"_type":"name",`, the `opening`): consumed, and `name` returned, when the input at
+    /// the current position starts with exactly those bytes, which are then compared at once
+    /// instead of read as a key, a value and a comma.
+    fn typed_opening(&mut self, opening: &[u8]) -> Option<&'a str> {
+        const BEFORE: usize = br#"{"_type":""#.len();
+        let i = self.lx.i;
+        if self.lx.b.get(i..i + opening.len())? != opening {
+            return None;
+        }
+        let name = self.lx.s.get(i + BEFORE..i + opening.len() - 2)?;
+        self.lx.i = i + opening.len();
+        Some(name)
     }
 
     /// A mark definition (an object): `_key`, `_type` and `href` are read.
