@@ -57,11 +57,12 @@ fn run(args: &Args) -> Result<(), String> {
         project_id: args.project_id.clone(),
         dataset: args.dataset.clone(),
     };
-    let workers = match args.threads {
-        Some(n) => usize::from(n),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
     if args.ndjson {
+        // Asked of the system (cgroup files on Linux) only where it is used.
+        let workers = match args.threads {
+            Some(n) => usize::from(n),
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
         let input = NdjsonInput::open(args.file.as_deref())?;
         // Written by the worker threads, each locking standard output for its write.
         return render_ndjson(input, args.to, &sanity, workers, &mut io::stdout());
@@ -257,7 +258,9 @@ impl Pool {
     }
 }
 
-/// Output buffers a pool keeps at most: about one per worker.
+/// Output buffers a pool keeps at most. About two per worker are in use at once (one being
+/// rendered into, at most one waiting: see [`Shared::ahead`]), so this covers 8 workers;
+/// with more, a few buffers are allocated anew.
 const POOL_KEEP: usize = 16;
 /// The largest buffer a pool keeps: a few parts' worth.
 const POOL_MAX_BYTES: usize = 4 * PART_BYTES;
