@@ -328,15 +328,26 @@ pub trait HtmlComponents {
 
     /// An object type with no renderer: to-html's hidden element.
     fn unknown_type(&self, type_name: &str, is_inline: bool, out: &mut String) {
-        let tag = if is_inline { "span" } else { "div" };
-        out.push('<');
-        out.push_str(tag);
-        out.push_str(" style=\"display:none\">Unknown block type &quot;");
-        escape_html_chars(type_name, out);
-        out.push_str("&quot;, specify a component for it in the `components.types` option</");
-        out.push_str(tag);
-        out.push('>');
+        unknown_type_with(type_name, is_inline, "\"", out);
     }
+}
+
+/// [`HtmlComponents::unknown_type`]'s element, its attribute's quotes written as `quote`: `"`
+/// for HTML, `\"` for HTML inside a JSON string (where the direct path writes it straight,
+/// for a type name without characters JSON escapes).
+pub(crate) fn unknown_type_with(type_name: &str, is_inline: bool, quote: &str, out: &mut String) {
+    let tag = if is_inline { "span" } else { "div" };
+    out.push('<');
+    out.push_str(tag);
+    out.push_str(" style=");
+    out.push_str(quote);
+    out.push_str("display:none");
+    out.push_str(quote);
+    out.push_str(">Unknown block type &quot;");
+    escape_html_chars(type_name, out);
+    out.push_str("&quot;, specify a component for it in the `components.types` option</");
+    out.push_str(tag);
+    out.push('>');
 }
 
 /// The to-html defaults.

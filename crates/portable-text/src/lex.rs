@@ -19,12 +19,23 @@ pub(crate) struct Lexer<'a> {
 
 impl<'a> Lexer<'a> {
     pub(crate) fn new(json: &'a str) -> Self {
+        Self::with_stack(json, Vec::new())
+    }
+
+    /// A lexer whose skipping stack reuses `stack`'s allocation (see [`Self::into_stack`]).
+    pub(crate) fn with_stack(json: &'a str, mut stack: Vec<u8>) -> Self {
+        stack.clear();
         Lexer {
             s: json,
             b: json.as_bytes(),
             i: 0,
-            stack: Vec::new(),
+            stack,
         }
+    }
+
+    /// The skipping stack, for the next lexer to reuse.
+    pub(crate) fn into_stack(self) -> Vec<u8> {
+        self.stack
     }
 
     pub(crate) fn peek(&self) -> Option<u8> {
