@@ -53,62 +53,66 @@ pub(crate) enum Output {
 /// Renders `json` to `out` as to-html does with default options, or returns `None` (with
 /// part of the output possibly written) where the general path must decide.
 pub(crate) fn render(json: &str, output: Output, out: &mut String) -> Option<()> {
-    let mut scratch = SCRATCH.with(Cell::take);
+    let mut w = SCRATCH.with(Cell::take).reuse();
+    let stack = std::mem::take(&mut w.stack);
     let mut d = Direct {
-        lx: Lexer::with_stack(json, std::mem::take(&mut scratch.stack)),
+        lx: Lexer::with_stack(json, stack),
         orders: ORDERS.with(Cell::get),
         output,
-        markup: std::mem::take(&mut scratch.markup),
-        children: recycle(std::mem::take(&mut scratch.children)),
-        marks: recycle(std::mem::take(&mut scratch.marks)),
-        defs: recycle(std::mem::take(&mut scratch.defs)),
-        occ: std::mem::take(&mut scratch.occ),
-        needed: recycle(std::mem::take(&mut scratch.needed)),
-        open: recycle(std::mem::take(&mut scratch.open)),
-        lists: recycle(std::mem::take(&mut scratch.lists)),
+        w,
         lists_made: 0,
-        text: std::mem::take(&mut scratch.text),
     };
     let done = d.document(out);
     ORDERS.with(|orders| orders.set(d.orders));
-    SCRATCH.with(|kept| {
-        kept.set(Scratch {
-            stack: d.lx.into_stack(),
-            markup: d.markup,
-            children: recycle(d.children),
-            marks: recycle(d.marks),
-            defs: recycle(d.defs),
-            occ: d.occ,
-            needed: recycle(d.needed),
-            open: recycle(d.open),
-            lists: recycle(d.lists),
-            text: d.text,
-        })
-    });
+    d.w.stack = d.lx.into_stack();
+    SCRATCH.with(|kept| kept.set(d.w.reuse()));
     done
 }
 
-/// The working space of [`render`], kept from document to document on each thread: its
-/// vectors grow to the size the documents need once, rather than once per document (which
-/// cost about 4 % of the time on the bench corpus, in the allocator). The vectors are kept
-/// empty; what borrows from a document is of a lifetime that ends with it, and
-/// [`recycle`] moves the allocation from one lifetime to the next.
+/// The working space of [`render`] for one document, kept from document to document on each
+/// thread (emptied, as [`Work<'static>`]): its vectors grow to the size the documents need
+/// once, rather than once per document (which cost about 4 % of the time on the bench
+/// corpus, in the allocator).
 #[derive(Default)]
-struct Scratch {
+struct Work<'a> {
+    /// The lexer's skipping stack, while no document is read.
     stack: Vec<u8>,
+    /// Markup written through [`escaped`].
     markup: String,
-    children: Vec<Child<'static>>,
-    marks: Vec<&'static str>,
-    defs: Vec<Def<'static>>,
+    // The block being read (reused from block to block).
+    children: Vec<Child<'a>>,
+    marks: Vec<&'a str>,
+    defs: Vec<Def<'a>>,
+    /// For each of `marks`: how many spans in a row, from its own, carry it.
     occ: Vec<u32>,
-    needed: Vec<(u32, i32, &'static str)>,
-    open: Vec<OpenMark<'static>>,
-    lists: Vec<OpenList<'static>>,
+    /// The marks a span needs, in opening order: (count, known position, name).
+    needed: Vec<(u32, i32, &'a str)>,
+    open: Vec<OpenMark<'a>>,
+    lists: Vec<OpenList<'a>>,
+    /// Decoded text of a string with escape sequences.
     text: String,
 }
 
+impl Work<'_> {
+    /// The same working space emptied, for a document of another lifetime.
+    fn reuse<'b>(self) -> Work<'b> {
+        Work {
+            stack: self.stack,
+            markup: self.markup,
+            children: recycle(self.children),
+            marks: recycle(self.marks),
+            defs: recycle(self.defs),
+            occ: self.occ,
+            needed: recycle(self.needed),
+            open: recycle(self.open),
+            lists: recycle(self.lists),
+            text: self.text,
+        }
+    }
+}
+
 thread_local! {
-    static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
+    static SCRATCH: Cell<Work<'static>> = Cell::new(Work::default());
 }
 
 /// `v` emptied, as a vector of another element type of the same size and alignment (here the
@@ -307,21 +311,8 @@ struct Direct<'a> {
     /// The key order of the last object of each [`Kind`].
     orders: Orders,
     output: Output,
-    /// Markup written through [`Direct::escaped`].
-    markup: String,
-    // The block being read (reused from block to block).
-    children: Vec<Child<'a>>,
-    marks: Vec<&'a str>,
-    defs: Vec<Def<'a>>,
-    /// For each of `marks`: how many spans in a row, from its own, carry it.
-    occ: Vec<u32>,
-    /// The marks a span needs, in opening order: (count, known position, name).
-    needed: Vec<(u32, i32, &'a str)>,
-    open: Vec<OpenMark<'a>>,
-    lists: Vec<OpenList<'a>>,
+    w: Work<'a>,
     lists_made: usize,
-    /// Decoded text of a string with escape sequences.
-    text: String,
 }
 
 /// The fields of an entry that decide what it is, as read.
@@ -357,8 +348,8 @@ impl<'a> Direct<'a> {
     fn checked_string(&mut self) -> Option<Raw<'a>> {
         let (text, escaped) = self.lx.string()?;
         if escaped && text.contains("\\u") {
-            self.text.clear();
-            decode(text, &mut self.text)?;
+            self.w.text.clear();
+            decode(text, &mut self.w.text)?;
         }
         Some((text, escaped))
     }
@@ -627,9 +618,9 @@ impl<'a> Direct<'a> {
     /// [`crate::node::classify_object`]. At the top (`document` given), a `body` is rendered
     /// there as it is read, as a document's (whether it is one is known at the end).
     fn entry(&mut self, mut document: Option<&mut String>) -> Option<Read<'a>> {
-        self.children.clear();
-        self.marks.clear();
-        self.defs.clear();
+        self.w.children.clear();
+        self.w.marks.clear();
+        self.w.defs.clear();
         let mut f = Fields {
             defs_ok: true,
             ..Fields::default()
@@ -683,10 +674,10 @@ impl<'a> Direct<'a> {
                 d.elements(|d| {
                     let def = d.def()?;
                     f.defs_ok &= def.key.is_some();
-                    d.defs.push(def);
+                    d.w.defs.push(def);
                     Some(())
                 })?;
-                (d.defs.len() <= MAX_DEFS).then_some(())
+                (d.w.defs.len() <= MAX_DEFS).then_some(())
             }
             Field::Body if document.is_some() => {
                 once(64)?;
@@ -707,7 +698,7 @@ impl<'a> Direct<'a> {
                 let mut ok = true;
                 d.elements(|d| {
                     d.child()?;
-                    ok &= d.children.last().is_some_and(|c| c.ty.is_some());
+                    ok &= d.w.children.last().is_some_and(|c| c.ty.is_some());
                     Some(())
                 })?;
                 f.children = Some(ok);
@@ -760,9 +751,9 @@ impl<'a> Direct<'a> {
     /// `marks` are read. It is written in place as it is read, rather than built aside and
     /// moved in (a copy of its small fields in pieces, which profiles showed stalling).
     fn child(&mut self) -> Option<()> {
-        let at = self.children.len();
-        let none = self.marks.len()..self.marks.len();
-        self.children.push(Child {
+        let at = self.w.children.len();
+        let none = self.w.marks.len()..self.w.marks.len();
+        self.w.children.push(Child {
             ty: None,
             text: None,
             html_from: 0,
@@ -770,29 +761,29 @@ impl<'a> Direct<'a> {
         });
         let mut has_marks = false;
         let read = |d: &mut Self, key| match key {
-            Field::Type if d.children.get(at)?.ty.is_none() => {
+            Field::Type if d.w.children.get(at)?.ty.is_none() => {
                 let ty = d.plain_string()?;
-                d.children.get_mut(at)?.ty = Some(ty);
+                d.w.children.get_mut(at)?.ty = Some(ty);
                 Some(())
             }
-            Field::Text if d.children.get(at)?.text.is_none() => {
+            Field::Text if d.w.children.get(at)?.text.is_none() => {
                 let (text, html_from) = d.span_text()?;
-                let c = d.children.get_mut(at)?;
+                let c = d.w.children.get_mut(at)?;
                 c.text = Some(text);
                 c.html_from = html_from;
                 Some(())
             }
             Field::Marks if !has_marks => {
                 has_marks = true;
-                let start = d.marks.len();
+                let start = d.w.marks.len();
                 d.elements(|d| {
                     let m = d.plain_string()?;
-                    d.marks.push(m);
+                    d.w.marks.push(m);
                     Some(())
                 })?;
-                let marks = start..d.marks.len();
+                let marks = start..d.w.marks.len();
                 let fits = marks.len() <= MAX_MARKS;
-                d.children.get_mut(at)?.marks = marks;
+                d.w.children.get_mut(at)?.marks = marks;
                 fits.then_some(())
             }
             Field::Type | Field::Text | Field::Marks => None,
@@ -801,7 +792,7 @@ impl<'a> Direct<'a> {
         };
         // Most children are spans written as serializers write them.
         if let Some(ty) = self.typed_opening(br#"{"_type":"span","#) {
-            self.children.get_mut(at)?.ty = Some(ty);
+            self.w.children.get_mut(at)?.ty = Some(ty);
             return self.fields_from(Kind::Child, 1, read);
         }
         self.fields(Kind::Child, read)
@@ -868,10 +859,10 @@ impl<'a> Direct<'a> {
             out.push_str(close);
             return Some(());
         };
-        let start_level = match self.lists.last() {
+        let start_level = match self.w.lists.last() {
             None => 0.0,
             Some(cur) if cur.level == level && cur.list_item == list_item => {
-                let depth = self.lists.len() - 1;
+                let depth = self.w.lists.len() - 1;
                 return self.next_item(depth, block.style, out);
             }
             Some(cur) if level > cur.level => cur.level,
@@ -881,7 +872,8 @@ impl<'a> Direct<'a> {
                 // level, it starts a new list at the top.
                 let found = (level < cur.level)
                     .then(|| {
-                        self.lists
+                        self.w
+                            .lists
                             .iter()
                             .position(|l| l.level == level && l.list_item == list_item)
                     })
@@ -903,7 +895,7 @@ impl<'a> Direct<'a> {
                 return None;
             }
             out.push_str(list_tags(list_item).0);
-            self.lists.push(OpenList {
+            self.w.lists.push(OpenList {
                 level: l,
                 list_item,
                 item_style: block.style,
@@ -916,7 +908,7 @@ impl<'a> Direct<'a> {
 
     /// Closes the open item of the list at `depth` and opens the next one.
     fn next_item(&mut self, depth: usize, style: &'a str, out: &mut String) -> Option<()> {
-        let list = self.lists.get_mut(depth)?;
+        let list = self.w.lists.get_mut(depth)?;
         close_item(list.item_style, out);
         list.item_style = style;
         self.item_open(style, true, out)
@@ -937,8 +929,8 @@ impl<'a> Direct<'a> {
 
     /// Closes the open lists deeper than `depth` (all of them for 0), with their items.
     fn close_lists(&mut self, depth: usize, out: &mut String) {
-        while self.lists.len() > depth {
-            if let Some(list) = self.lists.pop() {
+        while self.w.lists.len() > depth {
+            if let Some(list) = self.w.lists.pop() {
                 close_item(list.item_style, out);
                 out.push_str(list_tags(list.list_item).1);
             }
@@ -948,20 +940,20 @@ impl<'a> Direct<'a> {
     /// Writes the block's children: [`crate::tree::MarkTree`]'s nesting, written as it opens
     /// and closes.
     fn inline(&mut self, out: &mut String) -> Option<()> {
-        if self.marks.is_empty() {
+        if self.w.marks.is_empty() {
             // No marks (a third of the blocks of the bench corpus): the children one after
             // another.
-            for c in &self.children {
-                leaf(c, self.output, (&mut self.text, &mut self.markup), out)?;
+            for c in &self.w.children {
+                leaf(c, self.output, (&mut self.w.text, &mut self.w.markup), out)?;
             }
             return Some(());
         }
-        let children = &self.children;
-        let marks = &self.marks;
+        let children = &self.w.children;
+        let marks = &self.w.marks;
         // occ: how many spans in a row, from this one, carry the mark (the toolkit's
         // `sortMarksByOccurences`), counted from the last child back.
-        self.occ.clear();
-        self.occ.resize(marks.len(), 0);
+        self.w.occ.clear();
+        self.w.occ.resize(marks.len(), 0);
         for (i, c) in children.iter().enumerate().rev() {
             if !c.is_span() {
                 continue;
@@ -975,48 +967,49 @@ impl<'a> Direct<'a> {
                         .position(|m| *m == marks[j])
                         .map(|p| r.start + p)
                 });
-                self.occ[j] = at.map_or(1, |p| 1 + self.occ[p]);
+                self.w.occ[j] = at.map_or(1, |p| 1 + self.w.occ[p]);
             }
         }
-        self.open.clear();
+        self.w.open.clear();
         for c in children {
-            self.needed.clear();
+            self.w.needed.clear();
             if c.is_span() {
                 let own = &marks[c.marks.clone()];
                 for &m in own {
                     // One count per name: its first occurrence's.
                     let first = own.iter().position(|x| *x == m).unwrap_or(0);
-                    let count = self.occ[c.marks.start + first];
-                    self.needed.push((count, known_pos(m), m));
+                    let count = self.w.occ[c.marks.start + first];
+                    self.w.needed.push((count, known_pos(m), m));
                 }
-                self.needed
+                self.w
+                    .needed
                     .sort_by(|a, b| mark_order((a.0, a.1, a.2), (b.0, b.1, b.2)));
             }
             // The open marks this child still needs stay open, up to the first it does not.
             let mut keep = 0;
-            while let Some(open) = self.open.get(keep) {
-                match self.needed.iter().position(|m| m.2 == open.name) {
+            while let Some(open) = self.w.open.get(keep) {
+                match self.w.needed.iter().position(|m| m.2 == open.name) {
                     Some(k) => {
-                        self.needed.remove(k);
+                        self.w.needed.remove(k);
                         keep += 1;
                     }
                     None => break,
                 }
             }
-            while self.open.len() > keep {
-                if let Some(m) = self.open.pop() {
+            while self.w.open.len() > keep {
+                if let Some(m) = self.w.open.pop() {
                     out.push_str(m.close);
                 }
             }
-            for k in 0..self.needed.len() {
-                let name = self.needed[k].2;
-                let buffers = (&mut self.text, &mut self.markup);
-                let close = open_mark(name, &self.defs, self.output, buffers, out)?;
-                self.open.push(OpenMark { name, close });
+            for k in 0..self.w.needed.len() {
+                let name = self.w.needed[k].2;
+                let buffers = (&mut self.w.text, &mut self.w.markup);
+                let close = open_mark(name, &self.w.defs, self.output, buffers, out)?;
+                self.w.open.push(OpenMark { name, close });
             }
-            leaf(c, self.output, (&mut self.text, &mut self.markup), out)?;
+            leaf(c, self.output, (&mut self.w.text, &mut self.w.markup), out)?;
         }
-        while let Some(m) = self.open.pop() {
+        while let Some(m) = self.w.open.pop() {
             out.push_str(m.close);
         }
         Some(())
