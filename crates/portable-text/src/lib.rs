@@ -24,6 +24,7 @@ mod markdown_escape;
 pub mod model;
 pub mod node;
 pub mod profiles;
+mod reuse;
 pub mod sanity;
 mod scan;
 pub mod text;

@@ -7,7 +7,7 @@
 //! inserts when a list skips a level.
 
 use std::borrow::Cow;
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::cmp::Ordering;
 use std::collections::{HashMap, VecDeque};
 
@@ -15,6 +15,7 @@ use crate::html::uri_looks_safe;
 use crate::markdown_escape::is_ws;
 use crate::model::Object;
 use crate::node::{span_view, Block, MarkDefs, SpanView};
+use crate::reuse::{keep, recycle, KEEP_LEN};
 
 const KNOWN_DECORATORS: [&str; 5] = ["strong", "em", "code", "underline", "strike-through"];
 
@@ -44,6 +45,63 @@ pub(crate) struct MarkTree<'a> {
     pub root: Vec<usize>,
     /// Mark names, indexed by `MNode::Mark::key`.
     pub marks: Vec<Cow<'a, str>>,
+}
+
+/// The vectors of [`MarkTree::build`] and [`MarkTree::walk`], kept from block to block on
+/// each thread (emptied, borrowing for `'static` in place of the document's lifetime): a
+/// tree is a dozen small vectors, and growing them anew for every block cost about a tenth
+/// of the Markdown time on the bench corpus, in the allocator. A tree gives its vectors back
+/// when it is dropped; a tree made while another is alive (never, in the renderers) simply
+/// finds the space empty and allocates.
+#[derive(Default)]
+struct Space {
+    spans: Vec<Option<SpanView<'static>>>,
+    nodes: Vec<MNode>,
+    root: Vec<usize>,
+    marks: Vec<Cow<'static, str>>,
+    /// Emptied children lists of mark nodes.
+    lists: Vec<Vec<usize>>,
+    start: Vec<usize>,
+    occ: Vec<u32>,
+    stack: Vec<(usize, Cow<'static, str>)>,
+    needed: Vec<(u32, i32, Cow<'static, str>)>,
+    /// [`MarkTree::walk`]'s open marks and the emptied buffers of closed ones.
+    frames: Vec<Frame>,
+    pool: Vec<String>,
+}
+
+thread_local! {
+    static SPACE: Cell<Space> = Cell::new(Space::default());
+}
+
+/// A mark open in [`MarkTree::walk`]: its node, the position of its next child, and the
+/// output of its children so far.
+struct Frame {
+    node: usize,
+    next: usize,
+    buf: String,
+}
+
+impl Drop for MarkTree<'_> {
+    fn drop(&mut self) {
+        // At thread exit the space may be gone already: the vectors are then just freed.
+        let _ = SPACE.try_with(|kept| {
+            let mut space = kept.take();
+            for node in self.nodes.drain(..) {
+                if let MNode::Mark { mut children, .. } = node {
+                    if space.lists.len() < KEEP_LEN && children.capacity() <= KEEP_LEN {
+                        children.clear();
+                        space.lists.push(children);
+                    }
+                }
+            }
+            keep(&mut space.nodes, std::mem::take(&mut self.nodes));
+            keep(&mut space.root, std::mem::take(&mut self.root));
+            keep(&mut space.spans, recycle(std::mem::take(&mut self.spans)));
+            keep(&mut space.marks, recycle(std::mem::take(&mut self.marks)));
+            kept.set(space);
+        });
+    }
 }
 
 /// A mark's place among the known decorators (-1 for any other mark).
@@ -93,16 +151,21 @@ pub(crate) fn mark_order(a: (u32, i32, &str), b: (u32, i32, &str)) -> Ordering {
 impl<'a> MarkTree<'a> {
     pub fn build(block: &Block<'_, 'a>) -> MarkTree<'a> {
         let children = block.children;
-        let spans: Vec<Option<SpanView<'a>>> = children.iter().map(span_view).collect();
+        let mut space = SPACE.with(Cell::take);
+        let mut spans: Vec<Option<SpanView<'a>>> = recycle(std::mem::take(&mut space.spans));
+        spans.extend(children.iter().map(span_view));
         // occ[start[i] + j]: how many consecutive spans from i carry spans[i].marks[j]
         // (one flat table: `start[i]` is where span i's row begins).
-        let mut start = Vec::with_capacity(spans.len() + 1);
+        let mut start = std::mem::take(&mut space.start);
+        start.clear();
         start.push(0);
         for s in &spans {
             let len = s.as_ref().map_or(0, |s| s.marks.len());
             start.push(start.last().copied().unwrap_or(0) + len);
         }
-        let mut occ = vec![0u32; start.last().copied().unwrap_or(0)];
+        let mut occ = std::mem::take(&mut space.occ);
+        occ.clear();
+        occ.resize(start.last().copied().unwrap_or(0), 0);
         // Where each name first stands in the next span's marks, when it has many (a search
         // per mark would be quadratic in the number of marks).
         let mut next_at: HashMap<&str, usize> = HashMap::new();
@@ -130,15 +193,15 @@ impl<'a> MarkTree<'a> {
         }
         let mut tree = MarkTree {
             spans: Vec::new(),
-            nodes: Vec::new(),
+            nodes: std::mem::take(&mut space.nodes),
             parents: OnceCell::new(),
-            root: Vec::new(),
-            marks: Vec::new(),
+            root: std::mem::take(&mut space.root),
+            marks: recycle(std::mem::take(&mut space.marks)),
         };
         // Stack of open mark nodes: (node id, mark name).
-        let mut stack: Vec<(usize, Cow<'a, str>)> = Vec::new();
+        let mut stack: Vec<(usize, Cow<'a, str>)> = recycle(std::mem::take(&mut space.stack));
         // The marks a span needs, in opening order (reused from span to span).
-        let mut needed: Vec<(u32, i32, Cow<'a, str>)> = Vec::new();
+        let mut needed: Vec<(u32, i32, Cow<'a, str>)> = recycle(std::mem::take(&mut space.needed));
         for (i, child) in children.iter().enumerate() {
             needed.clear();
             if let Some(s) = &spans[i] {
@@ -214,7 +277,7 @@ impl<'a> MarkTree<'a> {
                 tree.marks.push(m.clone());
                 tree.nodes.push(MNode::Mark {
                     key,
-                    children: Vec::new(),
+                    children: space.lists.pop().unwrap_or_default(),
                 });
                 tree.attach(&stack, id);
                 stack.push((id, m));
@@ -248,6 +311,11 @@ impl<'a> MarkTree<'a> {
             }
         }
         tree.spans = spans;
+        keep(&mut space.start, start);
+        keep(&mut space.occ, occ);
+        keep(&mut space.stack, recycle(stack));
+        keep(&mut space.needed, recycle(needed));
+        SPACE.with(|kept| kept.set(space));
         tree
     }
 
@@ -281,19 +349,17 @@ impl<'a> MarkTree<'a> {
         mut leaf: impl FnMut(Leaf<'_>, &mut String),
         mut mark: impl FnMut(&Mark<'_, 'a>, &str, &mut String),
     ) {
-        // Open marks: (node id, next child position, the output of the children so far).
-        struct Frame {
-            node: usize,
-            next: usize,
-            buf: String,
-        }
-        let mut stack: Vec<Frame> = Vec::new();
+        let mut space = SPACE.with(Cell::take);
+        // Open marks.
+        let mut stack = std::mem::take(&mut space.frames);
+        stack.clear();
         // Buffers of closed marks, reused by the next marks opened. Only small ones are kept:
         // in a chain of nested marks every closed buffer held all the output inside it, so
         // keeping them all held memory growing with the square of the depth (10,000 marks on
         // one span held 5 GB).
         const POOL_KEEP: usize = 16 * 1024;
-        let mut pool: Vec<String> = Vec::new();
+        const POOL_BLOCKS: usize = 64;
+        let mut pool = std::mem::take(&mut space.pool);
         let mark_defs = MarkDefs::new(b.mark_defs);
         let mut root_pos = 0;
         loop {
@@ -360,6 +426,12 @@ impl<'a> MarkTree<'a> {
                 MNode::Inline(i) => leaf(Leaf::Inline(*i), parent),
             }
         }
+        // The buffers of as many nested marks as the renderers' blocks usually have are kept
+        // for the next block, not those of an odd deep chain.
+        pool.truncate(POOL_BLOCKS);
+        space.pool = pool;
+        keep(&mut space.frames, stack);
+        SPACE.with(|kept| kept.set(space));
     }
 
     /// The last node of the subtree under `id` (node ids are in document order, so a

@@ -26,6 +26,7 @@ use super::{
 };
 use crate::json::write_json_escaped;
 use crate::lex::{decode, Lexer};
+use crate::reuse::recycle;
 use crate::scan::{chunk16, json_string_stops, lanes, word};
 use crate::tree::{known_pos, mark_order};
 
@@ -113,15 +114,6 @@ impl Work<'_> {
 
 thread_local! {
     static SCRATCH: Cell<Work<'static>> = Cell::new(Work::default());
-}
-
-/// `v` emptied, as a vector of another element type of the same size and alignment (here the
-/// same type borrowing for another lifetime), keeping its allocation: collecting the elements
-/// of a vector's own iterator reuses the vector's memory where the layouts agree, and
-/// nothing is left to convert.
-fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
-    v.clear();
-    v.into_iter().filter_map(|_| None).collect()
 }
 
 /// The key orders of each kind of object, kept from document to document on each thread:
@@ -1137,21 +1129,4 @@ fn open_mark(
             "</span>"
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::recycle;
-
-    #[test]
-    fn recycle_keeps_the_allocation_and_empties() {
-        let text = String::from("a b c");
-        let mut v: Vec<&str> = text.split(' ').collect();
-        v.reserve(100);
-        let (ptr, cap) = (v.as_ptr() as usize, v.capacity());
-        let kept: Vec<&'static str> = recycle(v);
-        assert!(kept.is_empty());
-        assert_eq!(kept.capacity(), cap);
-        assert_eq!(kept.as_ptr() as usize, ptr);
-    }
 }
