@@ -9,9 +9,10 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use portable_text::{render_str, Format, SanityConfig};
@@ -36,6 +37,11 @@ pub struct Args {
     /// With `--ndjson`: rendering threads (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// With `--ndjson`: read the whole input first, render it in memory, and report the
+    /// rendering's time on standard error (as JSON) before writing the output; for
+    /// benchmarks, which time the JavaScript references the same way.
+    #[arg(long, requires = "ndjson")]
+    pub bench: bool,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -63,6 +69,9 @@ fn run(args: &Args) -> Result<(), String> {
             Some(n) => usize::from(n),
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        if args.bench {
+            return bench_ndjson(args, &sanity, workers, &mut io::stdout().lock());
+        }
         let input = NdjsonInput::open(args.file.as_deref())?;
         // Written by the worker threads, each locking standard output for its write.
         return render_ndjson(input, args.to, &sanity, workers, &mut io::stdout());
@@ -97,12 +106,18 @@ fn open_input(file: Option<&std::path::Path>) -> Result<(String, Box<dyn Read + 
     }
 }
 
-fn read_input(file: Option<&std::path::Path>) -> Result<(String, String), String> {
+/// The input's name and all its bytes.
+fn read_bytes(file: Option<&std::path::Path>) -> Result<(String, Vec<u8>), String> {
     let (name, mut input) = open_input(file)?;
     let mut bytes = Vec::new();
     input
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {name}: {e}"))?;
+    Ok((name, bytes))
+}
+
+fn read_input(file: Option<&std::path::Path>) -> Result<(String, String), String> {
+    let (name, bytes) = read_bytes(file)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!(
             "{name}: input is not UTF-8 (byte {})",
@@ -459,6 +474,82 @@ fn render_ndjson<W: Write + Send>(
         return Err("a rendering thread failed".to_owned());
     }
     Ok(())
+}
+
+/// `--ndjson --bench`: the whole input is read first; then, on the clock, its parts of whole
+/// lines (see [`part_ranges`]; cut, not copied) are rendered on `workers` threads into
+/// outputs kept in memory. That is how the JavaScript harness times its loop (the input read
+/// before the clock starts, the outputs written after it stops), so the two are timed alike.
+/// The outputs are then written in order, up to the first bad line as without `--bench`, and
+/// `{"lines":N,"seconds":S}` goes to standard error (`N` counts blank lines too).
+fn bench_ndjson(
+    args: &Args,
+    sanity: &SanityConfig,
+    workers: usize,
+    out: &mut impl Write,
+) -> Result<(), String> {
+    let (name, bytes) = read_bytes(args.file.as_deref())?;
+    let start = std::time::Instant::now();
+    let parts = part_ranges(&bytes);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut scratch = String::new();
+        // Each part is rendered into this buffer and kept as a copy of its exact size: the
+        // buffer is reserved for the largest output a part may have (see `render_part`),
+        // and kept parts of that size would touch more than twice the fresh memory.
+        let mut buffer = String::new();
+        let mut rendered = Vec::new();
+        while let Some(range) = parts.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let chunk = render_part(&bytes[range.clone()], args.to, sanity, buffer, &mut scratch);
+            rendered.push((
+                range.start,
+                Chunk {
+                    out: chunk.out.as_str().to_owned(),
+                    ..chunk
+                },
+            ));
+            buffer = chunk.out;
+            buffer.clear();
+        }
+        rendered
+    };
+    let mut rendered = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
+        let mut all = work();
+        for handle in handles {
+            all.extend(handle.join().ok()?);
+        }
+        Some(all)
+    })
+    .ok_or("a rendering thread failed")?;
+    let seconds = start.elapsed().as_secs_f64();
+    rendered.sort_unstable_by_key(|(start, _)| *start);
+    let mut first_line = 1;
+    for (_, chunk) in rendered {
+        if !write_all(out, chunk.out.as_bytes())? {
+            return Ok(());
+        }
+        if let Some(e) = chunk.error {
+            return Err(format!("{name}: {}", e.message(first_line + e.line)));
+        }
+        first_line += chunk.lines;
+    }
+    eprintln!("{{\"lines\":{},\"seconds\":{seconds}}}", first_line - 1);
+    Ok(())
+}
+
+/// `bytes` cut into parts of whole lines: each ends at the first line end at least
+/// [`PART_BYTES`] from its start, or at the end of the input.
+fn part_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let from = (start + PART_BYTES - 1).min(bytes.len());
+        let end = memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i + 1);
+        parts.push(start..end);
+        start = end;
+    }
+    parts
 }
 
 /// Takes parts from the input, renders them and hands them to the output until the input

@@ -170,6 +170,75 @@ fn ndjson_names_a_bad_line_many_parts_in() {
     assert_eq!(last, expected_html(bad - 1));
 }
 
+/// `--bench` renders the whole input in memory on the clock: the same output as the streaming
+/// mode, the time on standard error, and a bad line named the same way.
+#[test]
+fn ndjson_bench_writes_what_ndjson_writes_and_reports_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("posts.ndjson");
+    let path = path.to_str().unwrap();
+    // Several parts, blank lines and CRLF line ends among them, the last line unterminated.
+    let mut input = String::new();
+    for line in 1..=30_000 {
+        if line % 997 == 0 {
+            input.push('\n');
+        } else {
+            input.push_str(&block(line));
+            input.push_str(if line % 3 == 0 { "\r\n" } else { "\n" });
+        }
+    }
+    input.push_str(&block(30_001));
+    assert!(input.len() > 4_000_000);
+    std::fs::write(path, &input).unwrap();
+    let streamed = render(&["--to", "html", "--ndjson", path], b"");
+    assert!(streamed.status.success(), "{streamed:?}");
+    for threads in ["1", "3"] {
+        let out = render(
+            &[
+                "--to",
+                "html",
+                "--ndjson",
+                "--bench",
+                "--threads",
+                threads,
+                path,
+            ],
+            b"",
+        );
+        assert!(out.status.success(), "{out:?}");
+        assert!(out.stdout == streamed.stdout, "--bench --threads {threads}");
+        let report: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        assert_eq!(report["lines"], 30_001, "{report}");
+        assert!(
+            report["seconds"].as_f64().is_some_and(|s| s > 0.0),
+            "{report}"
+        );
+    }
+    let text = String::from_utf8(streamed.stdout).unwrap();
+    assert_eq!(text.lines().count(), 30_001 - 30_000 / 997);
+
+    // A bad line deep in: named as the streaming mode names it, nothing after it written.
+    let bad = 21_000;
+    let lines: Vec<&str> = input.split('\n').collect();
+    let mut broken = lines.clone();
+    broken[bad - 1] = "[{\"_type\":\"block\",\"children\":[}";
+    std::fs::write(path, broken.join("\n")).unwrap();
+    let out = render(&["--to", "html", "--ndjson", "--bench", path], b"");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("line {bad}, column 31")),
+        "the error names the line and column: {stderr}"
+    );
+    let written = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(written.lines().count(), bad - 1 - (bad - 1) / 997);
+    assert!(text.starts_with(&written));
+
+    // Only with --ndjson.
+    let refused = render(&["--to", "html", "--bench", path], b"");
+    assert!(!refused.status.success());
+}
+
 #[test]
 fn a_small_ndjson_input_stops_at_its_bad_line_too() {
     // One part; a blank line is skipped but still counted.
