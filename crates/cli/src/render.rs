@@ -480,7 +480,7 @@ fn render_ndjson<W: Write + Send>(
 /// lines (see [`part_ranges`]; cut, not copied) are rendered on `workers` threads into
 /// outputs kept in memory. That is how the JavaScript harness times its loop (the input read
 /// before the clock starts, the outputs written after it stops), so the two are timed alike.
-/// The outputs are then written in order, up to the first bad line as without `--bench`, and
+/// The outputs are then written as without `--bench` (through [`Writing`]), and
 /// `{"lines":N,"seconds":S}` goes to standard error (`N` counts blank lines too).
 fn bench_ndjson(
     args: &Args,
@@ -499,19 +499,17 @@ fn bench_ndjson(
         // and kept parts of that size would touch more than twice the fresh memory.
         let mut buffer = String::new();
         let mut rendered = Vec::new();
-        while let Some(range) = parts.get(next.fetch_add(1, Ordering::Relaxed)) {
+        loop {
+            let seq = next.fetch_add(1, Ordering::Relaxed);
+            let Some(range) = parts.get(seq) else {
+                return rendered;
+            };
             let chunk = render_part(&bytes[range.clone()], args.to, sanity, buffer, &mut scratch);
-            rendered.push((
-                range.start,
-                Chunk {
-                    out: chunk.out.as_str().to_owned(),
-                    ..chunk
-                },
-            ));
+            let kept = chunk.out.clone();
+            rendered.push((seq, Chunk { out: kept, ..chunk }));
             buffer = chunk.out;
             buffer.clear();
         }
-        rendered
     };
     let mut rendered = std::thread::scope(|s| {
         let handles: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
@@ -523,19 +521,32 @@ fn bench_ndjson(
     })
     .ok_or("a rendering thread failed")?;
     let seconds = start.elapsed().as_secs_f64();
-    rendered.sort_unstable_by_key(|(start, _)| *start);
-    let mut first_line = 1;
-    for (_, chunk) in rendered {
-        if !write_all(out, chunk.out.as_bytes())? {
-            return Ok(());
+    rendered.sort_unstable_by_key(|(seq, _)| *seq);
+    let mut writing = Writing {
+        out,
+        next: 0,
+        first_line: 1,
+        waiting: BTreeMap::new(),
+        ended: None,
+    };
+    let pool = Pool(Mutex::new(Vec::new()));
+    for (seq, chunk) in rendered {
+        if !writing.put(seq, chunk, &name, &pool) {
+            break;
         }
-        if let Some(e) = chunk.error {
-            return Err(format!("{name}: {}", e.message(first_line + e.line)));
-        }
-        first_line += chunk.lines;
     }
-    eprintln!("{{\"lines\":{},\"seconds\":{seconds}}}", first_line - 1);
-    Ok(())
+    match writing.ended {
+        Some(Err(e)) => Err(e),
+        // The output was closed: done, as without `--bench`.
+        Some(Ok(())) => Ok(()),
+        None => {
+            eprintln!(
+                "{{\"lines\":{},\"seconds\":{seconds}}}",
+                writing.first_line - 1
+            );
+            Ok(())
+        }
+    }
 }
 
 /// `bytes` cut into parts of whole lines: each ends at the first line end at least
