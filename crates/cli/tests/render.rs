@@ -42,6 +42,18 @@ fn render(args: &[&str], stdin: &[u8]) -> Output {
     out
 }
 
+/// Asserts that `out` is a failure whose message names line `line`, column `column`, and
+/// returns what it wrote to standard output before it stopped.
+fn failed_at(out: Output, line: usize, column: usize) -> String {
+    assert!(!out.status.success(), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("line {line}, column {column}")),
+        "the error names the line and column: {stderr}"
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A block whose text names its number, so a line out of order shows.
 fn block(i: usize) -> String {
     format!(
@@ -118,14 +130,11 @@ fn ndjson_stops_at_the_first_bad_line_and_names_it() {
             }
         })
         .collect();
-    let out = render(&["--to", "html", "--ndjson"], input.as_bytes());
-    assert!(!out.status.success());
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains("line 2500, column 31"),
-        "the error names the line and column: {stderr}"
+    let text = failed_at(
+        render(&["--to", "html", "--ndjson"], input.as_bytes()),
+        2500,
+        31,
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines.len(),
@@ -155,14 +164,11 @@ fn ndjson_names_a_bad_line_many_parts_in() {
     }
     // Several parts of work.
     assert!(input.len() > 6_000_000);
-    let out = render(&["--to", "html", "--ndjson"], input.as_bytes());
-    assert!(!out.status.success());
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains(&format!("line {bad}, column 31")),
-        "the error names the line and column: {stderr}"
+    let text = failed_at(
+        render(&["--to", "html", "--ndjson"], input.as_bytes()),
+        bad,
+        31,
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     // Every line before the bad one but the blank ones.
     assert_eq!(lines.len(), bad - 1 - (bad - 1) / 1_000);
@@ -219,18 +225,14 @@ fn ndjson_bench_writes_what_ndjson_writes_and_reports_its_time() {
 
     // A bad line deep in: named as the streaming mode names it, nothing after it written.
     let bad = 21_000;
-    let lines: Vec<&str> = input.split('\n').collect();
-    let mut broken = lines.clone();
+    let mut broken: Vec<&str> = input.split('\n').collect();
     broken[bad - 1] = "[{\"_type\":\"block\",\"children\":[}";
     std::fs::write(path, broken.join("\n")).unwrap();
-    let out = render(&["--to", "html", "--ndjson", "--bench", path], b"");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains(&format!("line {bad}, column 31")),
-        "the error names the line and column: {stderr}"
+    let written = failed_at(
+        render(&["--to", "html", "--ndjson", "--bench", path], b""),
+        bad,
+        31,
     );
-    let written = String::from_utf8(out.stdout).unwrap();
     assert_eq!(written.lines().count(), bad - 1 - (bad - 1) / 997);
     assert!(text.starts_with(&written));
 
@@ -247,11 +249,11 @@ fn a_small_ndjson_input_stops_at_its_bad_line_too() {
         block(1),
         block(4)
     );
-    let out = render(&["--to", "html", "--ndjson"], input.as_bytes());
-    assert!(!out.status.success());
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("line 3, column 31"), "{stderr}");
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = failed_at(
+        render(&["--to", "html", "--ndjson"], input.as_bytes()),
+        3,
+        31,
+    );
     let first: String = serde_json::from_str(text.trim_end()).unwrap();
     assert_eq!(first, expected_html(1));
 }
