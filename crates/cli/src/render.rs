@@ -42,6 +42,11 @@ pub struct Args {
     /// benchmarks, which time the JavaScript references the same way.
     #[arg(long, requires = "ndjson")]
     pub bench: bool,
+    /// With `--bench`: render the input this many times, each pass into the output memory of
+    /// the one before, and report every pass's time and the best.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "bench",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub passes: u16,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -480,8 +485,10 @@ fn render_ndjson<W: Write + Send>(
 /// lines (see [`part_ranges`]; cut, not copied) are rendered on `workers` threads into
 /// outputs kept in memory. That is how the JavaScript harness times its loop (the input read
 /// before the clock starts, the outputs written after it stops), so the two are timed alike.
-/// The outputs are then written as without `--bench` (through [`Writing`]), and
-/// `{"lines":N,"seconds":S}` goes to standard error (`N` counts blank lines too).
+/// With `--passes`, the input is rendered that many times, each pass timed on its own.
+/// The last pass's outputs are then written as without `--bench` (through [`Writing`]), and
+/// `{"lines":N,"seconds":S,"passes":[...]}` goes to standard error: `N` counts blank lines
+/// too, `passes` holds every pass's seconds and `seconds` the best of them.
 fn bench_ndjson(
     args: &Args,
     sanity: &SanityConfig,
@@ -489,39 +496,70 @@ fn bench_ndjson(
     out: &mut impl Write,
 ) -> Result<(), String> {
     let (name, bytes) = read_bytes(args.file.as_deref())?;
-    let start = std::time::Instant::now();
     let parts = part_ranges(&bytes);
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut scratch = String::new();
-        // Each part is rendered into this buffer and kept as a copy of its exact size: the
-        // buffer is reserved for the largest output a part may have (see `render_part`),
-        // and kept parts of that size would touch more than twice the fresh memory.
-        let mut buffer = String::new();
-        let mut rendered = Vec::new();
-        loop {
-            let seq = next.fetch_add(1, Ordering::Relaxed);
-            let Some(range) = parts.get(seq) else {
-                return rendered;
-            };
-            let chunk = render_part(&bytes[range.clone()], args.to, sanity, buffer, &mut scratch);
-            let kept = chunk.out.clone();
-            rendered.push((seq, Chunk { out: kept, ..chunk }));
-            buffer = chunk.out;
-            buffer.clear();
-        }
-    };
-    let mut rendered = std::thread::scope(|s| {
-        let handles: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
-        let mut all = work();
-        for handle in handles {
-            all.extend(handle.join().ok()?);
-        }
-        Some(all)
-    })
-    .ok_or("a rendering thread failed")?;
-    let seconds = start.elapsed().as_secs_f64();
-    rendered.sort_unstable_by_key(|(seq, _)| *seq);
+    // Each part's output, kept in memory: the first pass renders a part into a buffer of
+    // the room `reserve_part` makes and keeps a copy about its size (parts kept at the
+    // buffer's size would touch more than twice the fresh memory); each later pass renders
+    // into the output the pass before it kept. The copy has room for that output and for
+    // what the renderer reserves before each line (half the line's length, so lines of up
+    // to a quarter of the part; a longer one makes its part's buffer grow once).
+    let mut buffers: Vec<String> = parts.iter().map(|_| String::new()).collect();
+    let mut times = Vec::new();
+    let mut rendered = Vec::new();
+    for _ in 0..args.passes {
+        let slots: Vec<Mutex<String>> = buffers.drain(..).map(Mutex::new).collect();
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut scratch = String::new();
+            let mut spare = String::new();
+            let mut done = Vec::new();
+            loop {
+                let seq = next.fetch_add(1, Ordering::Relaxed);
+                let (Some(range), Some(slot)) = (parts.get(seq), slots.get(seq)) else {
+                    return done;
+                };
+                let part = &bytes[range.clone()];
+                // A slot is taken once; it is only poisoned if a worker panicked holding it.
+                let mut kept = slot
+                    .lock()
+                    .map(|mut b| std::mem::take(&mut *b))
+                    .unwrap_or_default();
+                kept.clear();
+                let chunk = if kept.capacity() > 0 {
+                    render_part(part, args.to, sanity, kept, &mut scratch)
+                } else {
+                    reserve_part(&mut spare, part.len());
+                    let chunk = render_part(part, args.to, sanity, spare, &mut scratch);
+                    let mut kept = String::with_capacity(chunk.out.len() + part.len() / 8 + 64);
+                    kept.push_str(&chunk.out);
+                    spare = chunk.out;
+                    spare.clear();
+                    Chunk { out: kept, ..chunk }
+                };
+                done.push((seq, chunk));
+            }
+        };
+        let start = std::time::Instant::now();
+        rendered = std::thread::scope(|s| {
+            let handles: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
+            let mut all = work();
+            for handle in handles {
+                all.extend(handle.join().ok()?);
+            }
+            Some(all)
+        })
+        .ok_or("a rendering thread failed")?;
+        times.push(start.elapsed().as_secs_f64());
+        rendered.sort_unstable_by_key(|(seq, _)| *seq);
+        buffers = rendered
+            .iter_mut()
+            .map(|(_, chunk)| std::mem::take(&mut chunk.out))
+            .collect();
+    }
+    for ((_, chunk), out) in rendered.iter_mut().zip(buffers) {
+        chunk.out = out;
+    }
+    let seconds = times.iter().copied().fold(f64::INFINITY, f64::min);
     let mut writing = Writing {
         out,
         next: 0,
@@ -540,9 +578,11 @@ fn bench_ndjson(
         // The output was closed: done, as without `--bench`.
         Some(Ok(())) => Ok(()),
         None => {
+            let passes: Vec<String> = times.iter().map(f64::to_string).collect();
             eprintln!(
-                "{{\"lines\":{},\"seconds\":{seconds}}}",
-                writing.first_line - 1
+                "{{\"lines\":{},\"seconds\":{seconds},\"passes\":[{}]}}",
+                writing.first_line - 1,
+                passes.join(",")
             );
             Ok(())
         }
@@ -577,7 +617,8 @@ fn render_worker<W: Write>(shared: &Shared<'_, W>, format: Format, sanity: &Sani
             Err(_) => None,
         };
         let Some((seq, len)) = next else { return };
-        let out = shared.pool.take();
+        let mut out = shared.pool.take();
+        reserve_part(&mut out, len);
         let chunk = render_part(&bytes[..len], format, sanity, out, &mut scratch);
         let go_on = match shared.writing.lock() {
             Ok(mut writing) => {
@@ -655,6 +696,14 @@ fn read_round(
 }
 
 /// Renders the lines of one part into `out`, each as a JSON string and a newline.
+/// Makes room in `out` for the whole output of a part of `len` input bytes: rendered HTML is
+/// about half the size of its JSON, Markdown less. The same every part, so a reused buffer
+/// is never reallocated (see `Reading::next_part`).
+fn reserve_part(out: &mut String, len: usize) {
+    out.reserve(PART_BYTES.max(len) + PART_BYTES / 4);
+}
+
+/// Renders the lines of `bytes` into `out` (which [`reserve_part`] should have made room in).
 fn render_part(
     bytes: &[u8],
     format: Format,
@@ -662,9 +711,6 @@ fn render_part(
     mut out: String,
     scratch: &mut String,
 ) -> Chunk {
-    // Rendered HTML is about half the size of its JSON, Markdown less: room for a whole
-    // part's output at once, the same every part (no reallocation, see `Reading::next_part`).
-    out.reserve(PART_BYTES.max(bytes.len()) + PART_BYTES / 4);
     let mut start = 0;
     let mut lines = 0;
     // Every line end, and the end of a last line without one (only the input's last part).

@@ -198,7 +198,8 @@ fn ndjson_bench_writes_what_ndjson_writes_and_reports_its_time() {
     std::fs::write(path, &input).unwrap();
     let streamed = render(&["--to", "html", "--ndjson", path], b"");
     assert!(streamed.status.success(), "{streamed:?}");
-    for threads in ["1", "3"] {
+    // Later passes render into the memory of the pass before: their outputs must be whole.
+    for (threads, passes) in [("1", 1), ("3", 1), ("3", 3)] {
         let out = render(
             &[
                 "--to",
@@ -207,18 +208,29 @@ fn ndjson_bench_writes_what_ndjson_writes_and_reports_its_time() {
                 "--bench",
                 "--threads",
                 threads,
+                "--passes",
+                &passes.to_string(),
                 path,
             ],
             b"",
         );
         assert!(out.status.success(), "{out:?}");
-        assert!(out.stdout == streamed.stdout, "--bench --threads {threads}");
+        assert!(
+            out.stdout == streamed.stdout,
+            "--bench --threads {threads} --passes {passes}"
+        );
         let report: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
         assert_eq!(report["lines"], 30_001, "{report}");
-        assert!(
-            report["seconds"].as_f64().is_some_and(|s| s > 0.0),
-            "{report}"
-        );
+        let times: Vec<f64> = report["passes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_f64().unwrap())
+            .collect();
+        assert_eq!(times.len(), passes, "{report}");
+        assert!(times.iter().all(|t| *t > 0.0), "{report}");
+        let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+        assert_eq!(report["seconds"].as_f64(), Some(best), "{report}");
     }
     let text = String::from_utf8(streamed.stdout).unwrap();
     assert_eq!(text.lines().count(), 30_001 - 30_000 / 997);
@@ -228,17 +240,31 @@ fn ndjson_bench_writes_what_ndjson_writes_and_reports_its_time() {
     let mut broken: Vec<&str> = input.split('\n').collect();
     broken[bad - 1] = "[{\"_type\":\"block\",\"children\":[}";
     std::fs::write(path, broken.join("\n")).unwrap();
-    let written = failed_at(
-        render(&["--to", "html", "--ndjson", "--bench", path], b""),
-        bad,
-        31,
-    );
-    assert_eq!(written.lines().count(), bad - 1 - (bad - 1) / 997);
-    assert!(text.starts_with(&written));
+    for passes in ["1", "2"] {
+        let written = failed_at(
+            render(
+                &[
+                    "--to", "html", "--ndjson", "--bench", "--passes", passes, path,
+                ],
+                b"",
+            ),
+            bad,
+            31,
+        );
+        assert_eq!(written.lines().count(), bad - 1 - (bad - 1) / 997);
+        assert!(text.starts_with(&written));
+    }
 
-    // Only with --ndjson.
-    let refused = render(&["--to", "html", "--bench", path], b"");
-    assert!(!refused.status.success());
+    // Only with --ndjson; --passes only with --bench, and at least one.
+    for args in [
+        &["--to", "html", "--bench", path][..],
+        &["--to", "html", "--ndjson", "--passes", "2", path],
+        &["--to", "html", "--ndjson", "--bench", "--passes", "0", path],
+    ] {
+        let refused = render(args, b"");
+        assert!(!refused.status.success(), "{args:?}");
+        assert!(refused.stdout.is_empty(), "{args:?}");
+    }
 }
 
 #[test]
